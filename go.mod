@@ -1,0 +1,3 @@
+module github.com/seed947b3480/legation
+
+go 1.24
