@@ -1,0 +1,183 @@
+package stack
+
+import (
+	"net/netip"
+
+	"github.com/seed947b3480/legation/reactor"
+	"github.com/seed947b3480/legation/wire"
+)
+
+type arpState uint8
+
+const (
+	arpFree arpState = iota
+	arpIncomplete
+	arpReachable
+)
+
+type arpEntry struct {
+	ip        netip.Addr
+	mac       wire.HardwareAddr
+	state     arpState
+	expires   reactor.Instant // reachable: when to forget
+	nextRetry reactor.Instant // incomplete: when to (re)send a request
+	requests  int             // incomplete: requests sent so far
+	lastUsed  reactor.Instant
+}
+
+// arpCache is a fixed table of neighbours. It is small (Config.ARPCacheSize),
+// so a linear scan costs less than a map and allocates nothing.
+type arpCache struct {
+	entries []arpEntry
+}
+
+func (c *arpCache) init(n int) { c.entries = make([]arpEntry, n) }
+
+func (c *arpCache) clear() {
+	for i := range c.entries {
+		c.entries[i] = arpEntry{}
+	}
+}
+
+func (c *arpCache) lookup(ip netip.Addr) *arpEntry {
+	for i := range c.entries {
+		if e := &c.entries[i]; e.state != arpFree && e.ip == ip {
+			return e
+		}
+	}
+	return nil
+}
+
+// alloc returns a free entry, or evicts the least recently used one,
+// preferring resolved entries over ones still resolving.
+func (c *arpCache) alloc(ip netip.Addr) *arpEntry {
+	var victim *arpEntry
+	for i := range c.entries {
+		e := &c.entries[i]
+		if e.state == arpFree {
+			victim = e
+			break
+		}
+		if victim == nil || e.lastUsed < victim.lastUsed {
+			victim = e
+		}
+	}
+	*victim = arpEntry{ip: ip}
+	return victim
+}
+
+// resolved records ip at mac; it reports whether frames may be waiting.
+func (s *Stack) arpLearn(e *arpEntry, mac wire.HardwareAddr) {
+	wasIncomplete := e.state == arpIncomplete
+	e.mac, e.state = mac, arpReachable
+	e.expires = s.now.Add(s.cfg.ARPEntryTTL)
+	e.lastUsed = s.now
+	if wasIncomplete {
+		s.counters.ARPResolved++
+		s.flush = true
+	}
+}
+
+// poll sends due requests, expires entries and gives up on neighbours that
+// never answered. It answers the next instant it needs.
+func (c *arpCache) poll(s *Stack) reactor.Instant {
+	next := reactor.Never
+	for i := range c.entries {
+		e := &c.entries[i]
+		switch e.state {
+		case arpReachable:
+			if s.now >= e.expires {
+				*e = arpEntry{}
+				continue
+			}
+			next = reactor.Min(next, e.expires)
+		case arpIncomplete:
+			if s.now >= e.nextRetry {
+				if e.requests >= s.cfg.ARPRetries {
+					s.dropPendingFor(e.ip)
+					*e = arpEntry{}
+					continue
+				}
+				if s.linkUp && s.sendARP(wire.ARPRequest, wire.BroadcastHW, s.addr.Addr(), wire.HardwareAddr{}, e.ip) {
+					s.counters.ARPRequests++
+					e.requests++
+					e.nextRetry = s.now.Add(s.cfg.ARPRetryInterval)
+				} else {
+					// No room on the device (it wakes us) or link down.
+					e.nextRetry = s.now.Add(s.cfg.ARPRetryInterval / 10)
+				}
+			}
+			next = reactor.Min(next, e.nextRetry)
+		}
+	}
+	return next
+}
+
+func (s *Stack) receiveARP(b []byte) {
+	s.counters.RxARP++
+	p, err := wire.NewARPPacket(b)
+	if err != nil {
+		s.drop(wireDropReason(err))
+		return
+	}
+	var r wire.ARPRepr
+	r.Parse(p)
+	if r.SenderHW.IsMulticast() || r.SenderHW.IsZero() {
+		s.drop(DropARPMalformed)
+		return
+	}
+	if !s.addr.IsValid() {
+		s.drop(DropUnconfigured)
+		return
+	}
+	ours := s.addr.Addr()
+	senderOK := r.SenderIP.IsValid() && !s.martian(r.SenderIP) && s.addr.Contains(r.SenderIP)
+	// RFC 826 merge: refresh a neighbour we already know of.
+	merged := false
+	if senderOK {
+		if e := s.arp.lookup(r.SenderIP); e != nil {
+			s.arpLearn(e, r.SenderHW)
+			merged = true
+		}
+	}
+	if r.TargetIP != ours {
+		return // not about us; counted in RxARP
+	}
+	if senderOK && !merged {
+		s.arpLearn(s.arp.alloc(r.SenderIP), r.SenderHW)
+	}
+	if r.Op == wire.ARPRequest {
+		// A probe (sender 0.0.0.0, RFC 5227) gets an answer too: it is how
+		// the prober learns the address is taken.
+		dstHW := r.SenderHW
+		s.sendARP(wire.ARPReply, dstHW, ours, r.SenderHW, r.SenderIP)
+	}
+}
+
+// sendARP emits an ARP packet in one frame; false if the device had no room.
+func (s *Stack) sendARP(op wire.ARPOp, ethDst wire.HardwareAddr, senderIP netip.Addr, targetHW wire.HardwareAddr, targetIP netip.Addr) bool {
+	buf, ok := s.dev.Transmit()
+	if !ok {
+		s.drop(DropDeviceBusy)
+		return false
+	}
+	eth := wire.EthernetRepr{Dst: ethDst, Src: s.mac, EtherType: wire.EtherTypeARP}
+	eth.Emit(buf)
+	r := wire.ARPRepr{Op: op, SenderHW: s.mac, SenderIP: senderIP, TargetHW: targetHW, TargetIP: targetIP}
+	r.Emit(buf[wire.EthernetHeaderLen:])
+	n := wire.EthernetHeaderLen + wire.ARPLen
+	if n < 60 {
+		// Pad to the Ethernet minimum; some peers drop runts.
+		clear(buf[n:60])
+		n = 60
+	}
+	s.commit(n)
+	s.counters.TxARP++
+	return true
+}
+
+func (s *Stack) commit(n int) {
+	s.dev.Commit(n)
+	s.counters.TxFrames++
+	s.counters.TxBytes += uint64(n)
+}

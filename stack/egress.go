@@ -1,0 +1,206 @@
+package stack
+
+import (
+	"net/netip"
+
+	"github.com/seed947b3480/legation/wire"
+)
+
+// pendingFrame is a whole Ethernet frame waiting for its next hop's MAC.
+type pendingFrame struct {
+	buf     []byte
+	n       int
+	nexthop netip.Addr
+	used    bool
+}
+
+// route picks the next hop for dst: dst itself on-link, else the gateway.
+func (s *Stack) route(dst netip.Addr) (netip.Addr, bool) {
+	if !s.addr.IsValid() {
+		return netip.Addr{}, false
+	}
+	if s.isBroadcast(dst) || s.addr.Contains(dst) {
+		return dst, true
+	}
+	if s.gw.IsValid() {
+		return s.gw, true
+	}
+	return netip.Addr{}, false
+}
+
+// frameSlot is where an outgoing frame is being built: the device's transmit
+// buffer (pending < 0) or a pending slot waiting on ARP.
+type frameSlot struct {
+	buf     []byte
+	pending int
+}
+
+// beginFrame finds a buffer for a frame to nexthop and writes its Ethernet
+// header (destination left for later when the neighbour is unresolved).
+func (s *Stack) beginFrame(nexthop netip.Addr) (frameSlot, DropReason, bool) {
+	if !s.linkUp {
+		return frameSlot{}, DropLinkDown, false
+	}
+	var dst wire.HardwareAddr
+	if s.isBroadcast(nexthop) {
+		dst = wire.BroadcastHW
+	} else {
+		e := s.arp.lookup(nexthop)
+		if e == nil || e.state != arpReachable {
+			return s.beginPending(nexthop, e)
+		}
+		e.lastUsed = s.now
+		dst = e.mac
+	}
+	buf, ok := s.dev.Transmit()
+	if !ok {
+		return frameSlot{}, DropDeviceBusy, false
+	}
+	eth := wire.EthernetRepr{Dst: dst, Src: s.mac, EtherType: wire.EtherTypeIPv4}
+	eth.Emit(buf)
+	return frameSlot{buf: buf, pending: -1}, 0, true
+}
+
+func (s *Stack) beginPending(nexthop netip.Addr, e *arpEntry) (frameSlot, DropReason, bool) {
+	s.counters.ARPMisses++
+	if e == nil {
+		e = s.arp.alloc(nexthop)
+		e.state, e.nextRetry, e.lastUsed = arpIncomplete, s.now, s.now
+		s.wake() // the request goes out in this poll's ARP pass or the next
+	}
+	for i := range s.pending {
+		if p := &s.pending[i]; !p.used {
+			eth := wire.EthernetRepr{Src: s.mac, EtherType: wire.EtherTypeIPv4}
+			eth.Emit(p.buf)
+			p.nexthop = nexthop
+			return frameSlot{buf: p.buf, pending: i}, 0, true
+		}
+	}
+	return frameSlot{}, DropARPPendingFull, false
+}
+
+// endFrame sends (or parks) the frame with n bytes after the Ethernet header.
+func (s *Stack) endFrame(f frameSlot, n int) {
+	n += wire.EthernetHeaderLen
+	if n < 60 {
+		clear(f.buf[n:60])
+		n = 60
+	}
+	if f.pending < 0 {
+		s.commit(n)
+		return
+	}
+	p := &s.pending[f.pending]
+	p.n, p.used = n, true
+}
+
+// abandonFrame gives back a slot without sending.
+func (s *Stack) abandonFrame(f frameSlot) {
+	if f.pending < 0 {
+		s.dev.Commit(0)
+	}
+}
+
+// flushPending sends parked frames whose next hop has been resolved.
+func (s *Stack) flushPending() {
+	s.flush = false
+	for i := range s.pending {
+		p := &s.pending[i]
+		if !p.used {
+			continue
+		}
+		e := s.arp.lookup(p.nexthop)
+		if e == nil || e.state != arpReachable {
+			continue
+		}
+		buf, ok := s.dev.Transmit()
+		if !ok {
+			s.flush = true // try again when the device has room
+			return
+		}
+		copy(buf, p.buf[:p.n])
+		wire.EthernetFrame(buf).SetDst(e.mac)
+		s.commit(p.n)
+		p.used = false
+	}
+}
+
+func (s *Stack) dropPendingFor(nexthop netip.Addr) {
+	for i := range s.pending {
+		if p := &s.pending[i]; p.used && p.nexthop == nexthop {
+			p.used = false
+			s.drop(DropARPFailed)
+		}
+	}
+}
+
+// sendIPv4 sends one datagram whose payload is hdr followed by data (hdr is
+// the transport header, data aliases a socket ring or a received frame). It
+// fragments when the datagram exceeds the link MTU. On failure nothing is
+// sent and the reason is returned; the caller decides whether to count it or
+// retry later.
+func (s *Stack) sendIPv4(dst netip.Addr, proto wire.IPProtocol, hdr, data []byte) (DropReason, bool) {
+	nexthop, ok := s.route(dst)
+	if !ok {
+		return DropNoRoute, false
+	}
+	total := len(hdr) + len(data)
+	maxPayload := s.mtu - wire.EthernetHeaderLen - wire.IPv4HeaderLen
+	chunk := total
+	if total > maxPayload {
+		chunk = maxPayload &^ 7
+		if total > maxIPv4Payload || (total+chunk-1)/chunk > len(s.pending)+1 && !s.resolved(nexthop) {
+			return DropOversize, false
+		}
+	}
+	s.ipID++
+	for off := 0; off < total; off += chunk {
+		n := min(chunk, total-off)
+		f, why, ok := s.beginFrame(nexthop)
+		if !ok {
+			// A datagram is all or nothing: if a later fragment cannot go
+			// out the earlier ones are wasted, but counted once here.
+			return why, false
+		}
+		ip := wire.IPv4Repr{Src: s.addr.Addr(), Dst: dst, Protocol: proto, TTL: s.cfg.TTL, ID: s.ipID, PayloadLen: n}
+		pkt := f.buf[wire.EthernetHeaderLen:]
+		ip.Emit(pkt)
+		if chunk < total {
+			setFragment(pkt, off, off+n < total)
+		}
+		copyConcat(pkt[wire.IPv4HeaderLen:wire.IPv4HeaderLen+n], hdr, data, off)
+		s.endFrame(f, wire.IPv4HeaderLen+n)
+		s.counters.TxIPv4++
+	}
+	return 0, true
+}
+
+func (s *Stack) resolved(nexthop netip.Addr) bool {
+	if s.isBroadcast(nexthop) {
+		return true
+	}
+	e := s.arp.lookup(nexthop)
+	return e != nil && e.state == arpReachable
+}
+
+// setFragment sets the fragment offset and MF flag of an emitted header and
+// refreshes its checksum.
+func setFragment(pkt []byte, off int, more bool) {
+	v := uint16(off / 8)
+	if more {
+		v |= 0x2000
+	}
+	pkt[6], pkt[7] = byte(v>>8), byte(v)
+	wire.IPv4Packet(pkt).FillChecksum()
+}
+
+// copyConcat copies len(dst) bytes of a||b starting at off into dst.
+func copyConcat(dst, a, b []byte, off int) {
+	if off < len(a) {
+		n := copy(dst, a[off:])
+		dst, off = dst[n:], 0
+	} else {
+		off -= len(a)
+	}
+	copy(dst, b[off:])
+}

@@ -1,0 +1,234 @@
+package stack
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"math/rand/v2"
+	"net/netip"
+
+	"github.com/seed947b3480/legation/hal"
+	"github.com/seed947b3480/legation/reactor"
+	"github.com/seed947b3480/legation/udp"
+	"github.com/seed947b3480/legation/wire"
+)
+
+// Stack is one IPv4 interface over one device. It is a reactor.Task; all
+// methods run on the reactor goroutine.
+type Stack struct {
+	dev     hal.Device
+	clocked hal.Clocked
+	mtu     int // frame bytes, Ethernet header included
+	offload hal.Offload
+	mac     wire.HardwareAddr
+	cfg     Config
+
+	addr netip.Prefix
+	gw   netip.Addr
+	dns  []netip.Addr
+
+	now    reactor.Instant
+	rng    *rand.Rand
+	ipID   uint16
+	waker  hal.Waker
+	linkUp bool
+
+	gratuitousLeft int
+	nextGratuitous reactor.Instant
+
+	arp     arpCache
+	pending []pendingFrame
+	flush   bool // a resolved neighbour has frames waiting in pending
+	frag    reassembler
+
+	icmpTokens int
+	icmpRefill reactor.Instant
+
+	udpPorts  map[uint16]*udp.Socket
+	udpSend   sockQueue
+	udpTimers []*udp.Socket
+	udpHost   udpHost
+
+	counters Counters
+}
+
+// New returns a stack over dev. It does not start it: spawn it on a reactor
+// with Spawn (or poll it yourself).
+func New(dev hal.Device, cfg Config) (*Stack, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	caps := dev.Capabilities()
+	if caps.MTU < wire.EthernetHeaderLen+wire.IPv4HeaderLen+wire.UDPHeaderLen {
+		return nil, ErrBadConfig
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		var b [8]byte
+		_, _ = crand.Read(b[:])
+		seed = binary.LittleEndian.Uint64(b[:]) | 1
+	}
+	s := &Stack{
+		dev:      dev,
+		mtu:      caps.MTU,
+		offload:  caps.Offload,
+		mac:      wire.HardwareAddr(dev.HardwareAddr()),
+		cfg:      cfg,
+		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		udpPorts: make(map[uint16]*udp.Socket),
+	}
+	s.udpHost.s = s
+	s.clocked, _ = dev.(hal.Clocked)
+	s.ipID = uint16(s.rng.Uint32())
+	s.arp.init(cfg.ARPCacheSize)
+	s.pending = make([]pendingFrame, cfg.ARPPendingPackets)
+	for i := range s.pending {
+		s.pending[i].buf = make([]byte, caps.MTU)
+	}
+	s.frag.init(cfg.ReassemblySlots, cfg.ReassemblyMaxSize)
+	s.icmpTokens = cfg.ICMPErrorsPerSecond
+	s.SetAddr(cfg.Addr, cfg.Gateway)
+	s.dns = append([]netip.Addr(nil), cfg.DNS...)
+	return s, nil
+}
+
+// Spawn adds the stack to r as a task and makes the device wake it.
+func (s *Stack) Spawn(r *reactor.Reactor) *reactor.Handle {
+	h := r.Spawn(s)
+	s.SetWaker(h)
+	return h
+}
+
+// SetWaker sets who is woken when the stack has work (the stack's reactor
+// handle) and registers it with the device.
+func (s *Stack) SetWaker(w hal.Waker) {
+	s.waker = w
+	s.dev.SetWaker(w)
+}
+
+func (s *Stack) wake() {
+	if s.waker != nil {
+		s.waker.Wake()
+	}
+}
+
+// SetAddr changes the interface address and gateway (an invalid prefix
+// removes the address). Neighbours are forgotten and the new address is
+// announced with gratuitous ARP.
+func (s *Stack) SetAddr(addr netip.Prefix, gw netip.Addr) {
+	if addr.IsValid() {
+		addr = netip.PrefixFrom(addr.Addr(), addr.Bits())
+	}
+	s.addr, s.gw = addr, gw
+	s.arp.clear()
+	for i := range s.pending {
+		s.pending[i].used = false
+	}
+	s.announce()
+	s.wake()
+}
+
+// SetDNS replaces the list of name servers.
+func (s *Stack) SetDNS(servers []netip.Addr) { s.dns = append(s.dns[:0], servers...) }
+
+// Addr reports the interface address and prefix.
+func (s *Stack) Addr() netip.Prefix { return s.addr }
+
+// Gateway reports the default router.
+func (s *Stack) Gateway() netip.Addr { return s.gw }
+
+// DNS reports the configured name servers.
+func (s *Stack) DNS() []netip.Addr { return s.dns }
+
+// HardwareAddr reports the interface's MAC address.
+func (s *Stack) HardwareAddr() wire.HardwareAddr { return s.mac }
+
+// Device returns the device the stack drives.
+func (s *Stack) Device() hal.Device { return s.dev }
+
+// Counters returns a copy of the stack's counters.
+func (s *Stack) Counters() Counters { return s.counters }
+
+// Now reports the instant of the stack's latest poll.
+func (s *Stack) Now() reactor.Instant { return s.now }
+
+func (s *Stack) announce() {
+	if s.addr.IsValid() && s.cfg.GratuitousARPs > 0 {
+		s.gratuitousLeft = s.cfg.GratuitousARPs
+		s.nextGratuitous = s.now
+	}
+}
+
+func (s *Stack) drop(r DropReason) {
+	s.counters.Dropped++
+	s.counters.Drops[r]++
+}
+
+// Poll runs one bounded step of the stack: frames in, timers, frames out. It
+// answers when it next needs to run.
+func (s *Stack) Poll(now reactor.Instant) reactor.Instant {
+	s.now = now
+	next := reactor.Never
+	if s.clocked != nil {
+		if n, ok := s.clocked.Tick(int64(now)); ok {
+			next = reactor.Instant(n)
+		}
+	}
+	up := s.dev.LinkState() == hal.LinkUp
+	if up && !s.linkUp {
+		s.announce()
+	}
+	s.linkUp = up
+
+	// Ingress, bounded.
+	for i := 0; i < s.cfg.MaxFramesPerPoll; i++ {
+		frame, ok := s.dev.Receive()
+		if !ok {
+			break
+		}
+		s.receive(frame)
+		s.dev.ReleaseRx()
+		if i == s.cfg.MaxFramesPerPoll-1 {
+			next = now // more may be waiting
+		}
+	}
+
+	// Egress, bounded separately.
+	budget := s.cfg.MaxFramesPerPoll
+	if s.flush {
+		s.flushPending()
+	}
+	s.pollUDPTimers()
+	budget -= s.sendGratuitous()
+	if s.udpSend.len() > 0 && budget > 0 {
+		if s.sendUDP(budget) {
+			next = now
+		}
+	}
+	next = reactor.Min(next, s.arp.poll(s))
+	next = reactor.Min(next, s.frag.poll(s))
+	next = reactor.Min(next, s.udpTimerDeadline())
+	if s.gratuitousLeft > 0 {
+		next = reactor.Min(next, s.nextGratuitous)
+	}
+	if s.flush && s.dev.LinkState() == hal.LinkUp {
+		// Waiting on device room; the device wakes us, but poll again soon
+		// in case it cannot.
+		next = reactor.Min(next, now.Add(1e6))
+	}
+	return next
+}
+
+func (s *Stack) sendGratuitous() int {
+	if s.gratuitousLeft == 0 || s.now < s.nextGratuitous || !s.linkUp {
+		return 0
+	}
+	a := s.addr.Addr()
+	if !s.sendARP(wire.ARPRequest, wire.BroadcastHW, a, wire.HardwareAddr{}, a) {
+		return 0
+	}
+	s.counters.ARPGratuitous++
+	s.gratuitousLeft--
+	s.nextGratuitous = s.now.Add(s.cfg.ARPRetryInterval)
+	return 1
+}
