@@ -181,3 +181,11 @@ func (s *Stack) commit(n int) {
 	s.counters.TxFrames++
 	s.counters.TxBytes += uint64(n)
 }
+
+// Neighbor reports the MAC address the ARP cache holds for ip, if resolved.
+func (s *Stack) Neighbor(ip netip.Addr) (wire.HardwareAddr, bool) {
+	if e := s.arp.lookup(ip); e != nil && e.state == arpReachable {
+		return e.mac, true
+	}
+	return wire.HardwareAddr{}, false
+}

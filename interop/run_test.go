@@ -1,0 +1,110 @@
+package interop
+
+import (
+	"context"
+	"net/netip"
+	"runtime"
+	"testing"
+
+	"github.com/seed947b3480/legation/hal"
+	"github.com/seed947b3480/legation/reactor"
+	"github.com/seed947b3480/legation/stack"
+	"github.com/seed947b3480/legation/udp"
+	"golang.org/x/sys/unix"
+)
+
+// device is a stack on a real device, its reactor turning on its own
+// goroutine. Tests touch stack state only through do.
+type device struct {
+	r     *reactor.Reactor
+	s     *stack.Stack
+	stop  context.CancelFunc
+	done  chan struct{}
+	close func() error
+}
+
+func startDevice(t *testing.T, dev hal.Device, cfg stack.Config) *device {
+	t.Helper()
+	s, err := stack.New(dev, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &device{r: reactor.New(reactor.NewRealClock()), s: s, done: make(chan struct{})}
+	s.Spawn(d.r)
+	echoService(t, s, 7)
+	ctx, cancel := context.WithCancel(context.Background())
+	d.stop = cancel
+	go func() { defer close(d.done); d.r.Run(ctx) }()
+	t.Cleanup(d.shutdown)
+	return d
+}
+
+func (d *device) shutdown() {
+	d.stop()
+	<-d.done
+}
+
+// do runs fn on the reactor goroutine and waits for it.
+func (d *device) do(fn func()) {
+	ch := make(chan struct{})
+	d.r.Post(func() { fn(); close(ch) })
+	<-ch
+}
+
+func (d *device) counters() stack.Counters {
+	var c stack.Counters
+	d.do(func() { c = d.s.Counters() })
+	return c
+}
+
+// echoService answers every datagram on port with its own bytes (RFC 862).
+func echoService(t *testing.T, s *stack.Stack, port uint16) {
+	sock := s.NewUDPSocket(udp.Config{RxBuffer: make([]byte, 32<<10), RxSlots: 64, TxBuffer: make([]byte, 32<<10), TxSlots: 64})
+	if err := sock.Bind(netip.AddrPortFrom(netip.Addr{}, port)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2048)
+	drain := func() {
+		for {
+			from, p, ok := sock.Peek()
+			if !ok {
+				return
+			}
+			n := copy(buf, p)
+			if sock.SendTo(buf[:n], from) == udp.ErrWouldBlock {
+				return
+			}
+			sock.Discard()
+		}
+	}
+	sock.OnReadable(drain)
+	sock.OnWritable(drain)
+}
+
+// inNetns runs fn on an OS thread that has entered the named network
+// namespace, so sockets fn opens belong to it; the thread returns to the
+// original namespace afterwards.
+func inNetns(t *testing.T, name string, fn func()) {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(orig)
+	target, err := unix.Open("/var/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(target)
+	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			panic("cannot return to the original network namespace: " + err.Error())
+		}
+	}()
+	fn()
+}

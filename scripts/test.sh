@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test legation has: formatting and vet, the unit and interop
+# tests (the TAP and QEMU ones need root and the Debian packages that
+# .ci/run installs; without them they skip and say why), the wire/stack/udp
+# tests as big-endian MIPS and 32-bit ARM binaries under qemu-user, each fuzz
+# target briefly, and the echo example end to end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
+FUZZTIME="${FUZZTIME:-5s}"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+bad=$(gofmt -l . | grep -v '^bench/' || true)
+if [ -n "$bad" ]; then echo "not gofmt-clean:"; echo "$bad"; exit 1; fi
+
+step "go vet (amd64, mips, arm)"
+go vet ./...
+GOARCH=mips go vet ./...
+GOARCH=arm GOARM=7 go vet ./...
+
+step "go test -race"
+go test -race -count=1 ./...
+
+cross=(./wire/... ./stack/... ./udp/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap)
+for arch in mips arm; do
+  emu=qemu-$arch-static
+  if command -v "$emu" >/dev/null; then
+    step "go test as GOARCH=$arch under $emu"
+    GOARCH=$arch GOARM=7 go test -count=1 -exec "$emu" "${cross[@]}"
+  else
+    echo "SKIP: $emu not installed (apt-get install qemu-user-static); cross-arch tests not run"
+  fi
+done
+
+step "fuzz each target for $FUZZTIME"
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for f in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    echo "-- $pkg $f"
+    go test -run='^$' -fuzz="^$f\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/legation-fuzz.log 2>&1 || { cat /tmp/legation-fuzz.log; exit 1; }
+  done
+done
+
+step "examples/echo on the loopback link"
+go run ./examples/echo -n 3 -stats
+
+echo
+echo "all tests passed"
