@@ -67,7 +67,9 @@ func (r *Ring) Lease() (buf []byte, ok bool) {
 }
 
 // Commit publishes the first n bytes of the leased slot to the consumer.
-// Commit(0) abandons the lease. n is clamped to the slot size.
+// Commit(0) abandons the lease. n is clamped to the slot size. A Commit
+// without a successful Lease on a full ring is ignored: publishing would
+// hand the consumer's current frame back to it as a new one.
 func (r *Ring) Commit(n int) {
 	if n <= 0 {
 		return
@@ -76,6 +78,9 @@ func (r *Ring) Commit(n int) {
 		n = r.slotSize
 	}
 	t := r.tail.Load()
+	if t-r.head.Load() >= uint32(len(r.lens)) {
+		return
+	}
 	r.lens[t&r.mask] = int32(n)
 	r.tail.Store(t + 1)
 }

@@ -116,7 +116,11 @@ func (s *Socket) Bind(local netip.AddrPort) error {
 	if err != nil {
 		return err
 	}
-	s.local = netip.AddrPortFrom(local.Addr(), p)
+	a := local.Addr()
+	if !a.IsValid() {
+		a = netip.IPv4Unspecified()
+	}
+	s.local = netip.AddrPortFrom(a, p)
 	s.bound = true
 	return nil
 }

@@ -1,6 +1,6 @@
 // Package netup gives every example the same way to pick its link and
-// address: -link loopback|tap:NAME|qemu:HOST:PORT, -addr, -gw, -dns, -pcap and
-// -fault. It builds the device with its middleware, the stack and a reactor on
+// address: -link loopback|tap:NAME|qemu:HOST:PORT, -addr, -gw, -dns, -pcap,
+// -fault and -trace. It builds the device with its middleware, the stack and a reactor on
 // the real clock. On the default loopback link it also builds a second stack
 // in the same process, the peer, so an example runs anywhere with no set-up.
 package netup
@@ -19,6 +19,7 @@ import (
 	"github.com/seed947b3480/legation/hal/pcap"
 	"github.com/seed947b3480/legation/hal/qemu"
 	"github.com/seed947b3480/legation/hal/tap"
+	"github.com/seed947b3480/legation/hal/trace"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/stack"
 )
@@ -31,6 +32,7 @@ type Flags struct {
 	DNS   string
 	Pcap  string
 	Fault string
+	Trace bool
 }
 
 // Register adds the shared flags to fs.
@@ -42,6 +44,7 @@ func Register(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.DNS, "dns", "", "comma-separated DNS servers")
 	fs.StringVar(&f.Pcap, "pcap", "", "write every frame on the link to this pcap file")
 	fs.StringVar(&f.Fault, "fault", "", "impair the link in both directions: loss=5%,delay=2ms,reorder=10%,dup=1%,corrupt=1%,seed=N")
+	fs.BoolVar(&f.Trace, "trace", false, "print a one-line summary of every frame the stack sends and receives to stderr")
 	return f
 }
 
@@ -196,6 +199,9 @@ func (f *Flags) wrap(env *Env, dev hal.Device) (hal.Device, error) {
 			return nil, fmt.Errorf("-fault: %w", err)
 		}
 		dev = fault.New(dev, cfg)
+	}
+	if f.Trace {
+		dev = trace.New(dev, trace.Writer(os.Stderr))
 	}
 	return dev, nil
 }
