@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/seed947b3480/legation/hal"
 	"github.com/seed947b3480/legation/reactor"
@@ -107,4 +108,28 @@ func inNetns(t *testing.T, name string, fn func()) {
 		}
 	}()
 	fn()
+}
+
+// waitFor checks cond on the reactor goroutine every 5 ms of reactor time and
+// reports whether it held within timeout.
+func (d *device) waitFor(timeout time.Duration, cond func() bool) bool {
+	ok := make(chan struct{})
+	var h *reactor.Handle
+	d.do(func() {
+		h = d.r.Spawn(reactor.TaskFunc(func(now reactor.Instant) reactor.Instant {
+			if cond() {
+				close(ok)
+				h.Cancel()
+				return reactor.Never
+			}
+			return now.Add(5 * time.Millisecond)
+		}))
+	})
+	select {
+	case <-ok:
+		return true
+	case <-time.After(timeout):
+		d.do(func() { h.Cancel() })
+		return false
+	}
 }

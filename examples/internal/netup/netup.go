@@ -38,7 +38,7 @@ type Flags struct {
 // Register adds the shared flags to fs.
 func Register(fs *flag.FlagSet) *Flags {
 	f := &Flags{}
-	fs.StringVar(&f.Link, "link", "loopback", "link: loopback (a peer stack in this process), tap:NAME, qemu:HOST:PORT (QEMU -netdev socket,listen), qemu-listen:HOST:PORT, qemu-unix:PATH, qemu-dgram:LOCAL,REMOTE")
+	fs.StringVar(&f.Link, "link", "loopback", "link: loopback (a peer stack in this process), tap:NAME, qemu:HOST:PORT or qemu:unix:PATH (QEMU listens), qemu-listen:HOST:PORT (QEMU connects), qemu-dgram:LOCAL,REMOTE")
 	fs.StringVar(&f.Addr, "addr", "", "interface address A.B.C.D/N (default: 192.168.7.2/24 on loopback, 10.77.0.2/24 on tap, 10.0.2.15/24 on qemu)")
 	fs.StringVar(&f.GW, "gw", "", "default gateway (default: 10.0.2.2 on qemu)")
 	fs.StringVar(&f.DNS, "dns", "", "comma-separated DNS servers")
@@ -152,24 +152,14 @@ func (f *Flags) openLink(env *Env) (dev hal.Device, defAddr, defGW string, err e
 		}
 		env.closers = append(env.closers, d.Close)
 		return d, "10.77.0.2/24", "", nil
-	case "qemu", "qemu-listen", "qemu-unix", "qemu-dgram":
-		var d *qemu.Device
-		switch kind {
-		case "qemu":
-			d, err = qemu.Dial("tcp", arg, qemu.Config{})
-		case "qemu-unix":
-			d, err = qemu.Dial("unix", arg, qemu.Config{})
-		case "qemu-listen":
-			d, err = qemu.Listen("tcp", arg, qemu.Config{})
-		case "qemu-dgram":
-			local, remote, ok := strings.Cut(arg, ",")
-			if !ok {
-				return nil, "", "", errors.New("-link qemu-dgram:LOCAL,REMOTE")
-			}
-			d, err = qemu.DialDatagram(local, remote, qemu.Config{})
-		}
+	case "qemu", "qemu-listen", "qemu-dgram":
+		target, err := qemu.ParseTarget(f.Link)
 		if err != nil {
-			return nil, "", "", fmt.Errorf("qemu link %s: %w", arg, err)
+			return nil, "", "", err
+		}
+		d, err := target.Open(qemu.Config{})
+		if err != nil {
+			return nil, "", "", fmt.Errorf("qemu link %s: %w", target, err)
 		}
 		env.closers = append(env.closers, d.Close)
 		return d, "10.0.2.15/24", "10.0.2.2", nil
