@@ -101,7 +101,7 @@ func demo(env *netup.Env, count int) error {
 	buf := make([]byte, 2048)
 	r := env.Reactor
 	for i := 1; i <= count; i++ {
-		msg := []byte(fmt.Sprintf("hello %d from %s", i, cli.LocalAddr()))
+		msg := []byte(fmt.Sprintf("hello %d from %s", i, netip.AddrPortFrom(env.PeerAddr, cli.LocalAddr().Port())))
 		start := time.Now()
 		if err := cli.Send(msg); err != nil {
 			return err
