@@ -48,25 +48,48 @@ func (c *arpCache) lookup(ip netip.Addr) *arpEntry {
 	return nil
 }
 
-// alloc returns a free entry, or evicts the least recently used one,
-// preferring resolved entries over ones still resolving.
-func (c *arpCache) alloc(ip netip.Addr) *arpEntry {
-	var victim *arpEntry
+// victim returns the entry to reuse for a new neighbour: a free one, else
+// the least recently used resolved one, else the least recently used one
+// still resolving. Resolved entries go first because evicting one costs at
+// most a new request, while evicting one in progress wastes its requests and
+// drops the packets waiting for it.
+func (c *arpCache) victim() *arpEntry {
+	var lru, lruIncomplete *arpEntry
 	for i := range c.entries {
 		e := &c.entries[i]
-		if e.state == arpFree {
-			victim = e
-			break
-		}
-		if victim == nil || e.lastUsed < victim.lastUsed {
-			victim = e
+		switch {
+		case e.state == arpFree:
+			return e
+		case e.state == arpReachable:
+			if lru == nil || e.lastUsed < lru.lastUsed {
+				lru = e
+			}
+		case e.state == arpIncomplete:
+			if lruIncomplete == nil || e.lastUsed < lruIncomplete.lastUsed {
+				lruIncomplete = e
+			}
 		}
 	}
-	*victim = arpEntry{ip: ip}
-	return victim
+	if lru != nil {
+		return lru
+	}
+	return lruIncomplete
 }
 
-// resolved records ip at mac; it reports whether frames may be waiting.
+// arpAlloc takes a cache entry for ip. If it evicts a neighbour still being
+// resolved, the packets waiting for that neighbour are dropped: nothing else
+// would ever send or free them.
+func (s *Stack) arpAlloc(ip netip.Addr) *arpEntry {
+	e := s.arp.victim()
+	if e.state == arpIncomplete {
+		s.dropPendingFor(e.ip)
+	}
+	*e = arpEntry{ip: ip}
+	return e
+}
+
+// arpLearn records that e's address is at mac, and flags the frames that may
+// be waiting for it to be flushed.
 func (s *Stack) arpLearn(e *arpEntry, mac wire.HardwareAddr) {
 	wasIncomplete := e.state == arpIncomplete
 	e.mac, e.state = mac, arpReachable
@@ -96,6 +119,14 @@ func (c *arpCache) poll(s *Stack) reactor.Instant {
 				if e.requests >= s.cfg.ARPRetries {
 					s.dropPendingFor(e.ip)
 					*e = arpEntry{}
+					if s.udpSend.len() > 0 {
+						// Sockets may hold more datagrams for this
+						// neighbour (kept there while the pending queue
+						// was full). Ask to run again at once so they are
+						// retried, which starts a new resolution, instead
+						// of stranding them until some unrelated wake.
+						next = s.now
+					}
 					continue
 				}
 				if s.linkUp && s.sendARP(wire.ARPRequest, wire.BroadcastHW, s.addr.Addr(), wire.HardwareAddr{}, e.ip) {
@@ -144,7 +175,7 @@ func (s *Stack) receiveARP(b []byte) {
 		return // not about us; counted in RxARP
 	}
 	if senderOK && !merged {
-		s.arpLearn(s.arp.alloc(r.SenderIP), r.SenderHW)
+		s.arpLearn(s.arpAlloc(r.SenderIP), r.SenderHW)
 	}
 	if r.Op == wire.ARPRequest {
 		// A probe (sender 0.0.0.0, RFC 5227) gets an answer too: it is how

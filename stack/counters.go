@@ -100,7 +100,7 @@ type Counters struct {
 }
 
 // Drop reports the count for one reason.
-func (c *Counters) Drop(r DropReason) uint64 {
+func (c Counters) Drop(r DropReason) uint64 {
 	if r < numDropReasons {
 		return c.Drops[r]
 	}

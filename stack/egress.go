@@ -12,6 +12,9 @@ type pendingFrame struct {
 	n       int
 	nexthop netip.Addr
 	used    bool
+	// seq orders parked frames: slots are reused in any order as other
+	// next hops resolve, so the slot index says nothing about age.
+	seq uint64
 }
 
 // route picks the next hop for dst: dst itself on-link, else the gateway.
@@ -61,13 +64,19 @@ func (s *Stack) beginFrame(nexthop netip.Addr) (frameSlot, DropReason, bool) {
 	return frameSlot{buf: buf, pending: -1}, 0, true
 }
 
-func (s *Stack) beginPending(nexthop netip.Addr, e *arpEntry) (frameSlot, DropReason, bool) {
+// arpMiss notes a frame for an unresolved next hop (e is its cache entry,
+// nil if none) and starts resolving it.
+func (s *Stack) arpMiss(nexthop netip.Addr, e *arpEntry) {
 	s.counters.ARPMisses++
 	if e == nil {
-		e = s.arp.alloc(nexthop)
+		e = s.arpAlloc(nexthop)
 		e.state, e.nextRetry, e.lastUsed = arpIncomplete, s.now, s.now
 		s.wake() // the request goes out in this poll's ARP pass or the next
 	}
+}
+
+func (s *Stack) beginPending(nexthop netip.Addr, e *arpEntry) (frameSlot, DropReason, bool) {
+	s.arpMiss(nexthop, e)
 	for i := range s.pending {
 		if p := &s.pending[i]; !p.used {
 			eth := wire.EthernetRepr{Src: s.mac, EtherType: wire.EtherTypeIPv4}
@@ -91,27 +100,30 @@ func (s *Stack) endFrame(f frameSlot, n int) {
 		return
 	}
 	p := &s.pending[f.pending]
-	p.n, p.used = n, true
+	s.pendingSeq++
+	p.n, p.used, p.seq = n, true, s.pendingSeq
 }
 
-// abandonFrame gives back a slot without sending.
-func (s *Stack) abandonFrame(f frameSlot) {
-	if f.pending < 0 {
-		s.dev.Commit(0)
+func (s *Stack) freePending() int {
+	n := 0
+	for i := range s.pending {
+		if !s.pending[i].used {
+			n++
+		}
 	}
+	return n
 }
 
-// flushPending sends parked frames whose next hop has been resolved.
+}
+
+// flushPending sends parked frames whose next hop has been resolved, oldest
+// first, so each next hop sees its frames in the order they were sent.
 func (s *Stack) flushPending() {
 	s.flush = false
-	for i := range s.pending {
-		p := &s.pending[i]
-		if !p.used {
-			continue
-		}
-		e := s.arp.lookup(p.nexthop)
-		if e == nil || e.state != arpReachable {
-			continue
+	for {
+		p, mac := s.oldestSendable()
+		if p == nil {
+			return
 		}
 		buf, ok := s.dev.Transmit()
 		if !ok {
@@ -119,10 +131,28 @@ func (s *Stack) flushPending() {
 			return
 		}
 		copy(buf, p.buf[:p.n])
-		wire.EthernetFrame(buf).SetDst(e.mac)
+		wire.EthernetFrame(buf).SetDst(mac)
 		s.commit(p.n)
 		p.used = false
 	}
+}
+
+// oldestSendable finds the oldest parked frame whose next hop is resolved.
+// The queue is small (Config.ARPPendingPackets), so a scan per frame costs
+// less than keeping it sorted.
+func (s *Stack) oldestSendable() (*pendingFrame, wire.HardwareAddr) {
+	var best *pendingFrame
+	var mac wire.HardwareAddr
+	for i := range s.pending {
+		p := &s.pending[i]
+		if !p.used || best != nil && p.seq > best.seq {
+			continue
+		}
+		if e := s.arp.lookup(p.nexthop); e != nil && e.state == arpReachable {
+			best, mac = p, e.mac
+		}
+	}
+	return best, mac
 }
 
 func (s *Stack) dropPendingFor(nexthop netip.Addr) {
@@ -145,12 +175,19 @@ func (s *Stack) sendIPv4(dst netip.Addr, proto wire.IPProtocol, hdr, data []byte
 		return DropNoRoute, false
 	}
 	total := len(hdr) + len(data)
+	if total > maxIPv4Payload {
+		return DropOversize, false
+	}
 	maxPayload := s.mtu - wire.EthernetHeaderLen - wire.IPv4HeaderLen
 	chunk := total
 	if total > maxPayload {
 		chunk = maxPayload &^ 7
-		if total > maxIPv4Payload || (total+chunk-1)/chunk > len(s.pending)+1 && !s.resolved(nexthop) {
-			return DropOversize, false
+		if (total+chunk-1)/chunk > s.freePending() && !s.resolved(nexthop) {
+			// Parking only some of the fragments would send a datagram
+			// nobody can reassemble. Refuse it whole, but start resolving
+			// so that a retry (the peer's next ping) finds the neighbour.
+			s.arpMiss(nexthop, s.arp.lookup(nexthop))
+			return DropARPPendingFull, false
 		}
 	}
 	s.ipID++

@@ -58,21 +58,22 @@ func (s *Stack) replyEcho(m *ipMeta, p wire.ICMPv4Packet) {
 // sendICMPError reports a problem with a received datagram to its sender,
 // following RFC 1122 3.2.2: never about an ICMP error, a broadcast or
 // multicast, a non-initial fragment (reassembled ones are whole), and never
-// faster than the configured rate.
-func (s *Stack) sendICMPError(m *ipMeta, payload []byte, typ wire.ICMPv4Type, code uint8) {
+// faster than the configured rate. It reports whether the error was sent (or
+// queued behind ARP).
+func (s *Stack) sendICMPError(m *ipMeta, payload []byte, typ wire.ICMPv4Type, code uint8) bool {
 	if !m.unicast || s.cfg.ICMPErrorsPerSecond < 0 {
-		return
+		return false
 	}
 	if m.proto == wire.IPProtocolICMP && len(payload) > 0 {
 		switch wire.ICMPv4Type(payload[0]) {
 		case wire.ICMPv4EchoReply, wire.ICMPv4EchoRequest:
 		default:
-			return
+			return false
 		}
 	}
 	if !s.icmpToken() {
 		s.drop(DropICMPRateLimited)
-		return
+		return false
 	}
 	// The quote is the original header plus as much payload as fits.
 	var msg [wire.ICMPv4HeaderLen + 60]byte
@@ -87,10 +88,11 @@ func (s *Stack) sendICMPError(m *ipMeta, payload []byte, typ wire.ICMPv4Type, co
 	binary.BigEndian.PutUint16(hdr[2:4], ^sum)
 	if why, ok := s.sendIPv4(m.src, wire.IPProtocolICMP, hdr, quote); !ok {
 		s.drop(why)
-		return
+		return false
 	}
 	s.counters.ICMPErrorsSent++
 	s.counters.TxICMP++
+	return true
 }
 
 // icmpToken takes one token from the ICMP error bucket, refilled each second.
@@ -105,4 +107,3 @@ func (s *Stack) icmpToken() bool {
 	s.icmpTokens--
 	return true
 }
-

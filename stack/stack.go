@@ -35,10 +35,11 @@ type Stack struct {
 	gratuitousLeft int
 	nextGratuitous reactor.Instant
 
-	arp     arpCache
-	pending []pendingFrame
-	flush   bool // a resolved neighbour has frames waiting in pending
-	frag    reassembler
+	arp        arpCache
+	pending    []pendingFrame
+	pendingSeq uint64 // stamps parked frames in the order they were parked
+	flush      bool   // a resolved neighbour has frames waiting in pending
+	frag       reassembler
 
 	icmpTokens int
 	icmpRefill reactor.Instant
@@ -153,6 +154,7 @@ func (s *Stack) Counters() Counters { return s.counters }
 func (s *Stack) Now() reactor.Instant { return s.now }
 
 func (s *Stack) announce() {
+	s.gratuitousLeft = 0 // an address removed cancels what was due for the old one
 	if s.addr.IsValid() && s.cfg.GratuitousARPs > 0 {
 		s.gratuitousLeft = s.cfg.GratuitousARPs
 		s.nextGratuitous = s.now
@@ -208,8 +210,17 @@ func (s *Stack) Poll(now reactor.Instant) reactor.Instant {
 	next = reactor.Min(next, s.arp.poll(s))
 	next = reactor.Min(next, s.frag.poll(s))
 	next = reactor.Min(next, s.udpTimerDeadline())
-	if s.gratuitousLeft > 0 {
+	if s.gratuitousLeft > 0 && s.linkUp {
+		// Down, the link coming up wakes us (and re-announces); asking for
+		// a poll at a past instant would spin the reactor until then.
 		next = reactor.Min(next, s.nextGratuitous)
+	}
+	if s.clocked != nil {
+		// Ask again: frames this poll sent or received may now be held by
+		// middleware (the fault injector's delay) until a later instant.
+		if n, ok := s.clocked.Tick(int64(now)); ok {
+			next = reactor.Min(next, reactor.Instant(n))
+		}
 	}
 	if s.flush && s.dev.LinkState() == hal.LinkUp {
 		// Waiting on device room; the device wakes us, but poll again soon
@@ -225,6 +236,9 @@ func (s *Stack) sendGratuitous() int {
 	}
 	a := s.addr.Addr()
 	if !s.sendARP(wire.ARPRequest, wire.BroadcastHW, a, wire.HardwareAddr{}, a) {
+		// No room: the device wakes us when it has some; retry soon in
+		// case it cannot, as ARP requests do, rather than at once.
+		s.nextGratuitous = s.now.Add(s.cfg.ARPRetryInterval / 10)
 		return 0
 	}
 	s.counters.ARPGratuitous++

@@ -95,9 +95,8 @@ func (s *Stack) receiveUDP(m *ipMeta, b []byte) {
 	sock := s.udpPorts[p.DstPort()]
 	if sock == nil || !sock.Accepts(src, m.dst) {
 		s.drop(DropNoSocket)
-		if m.unicast {
+		if s.sendICMPError(m, b, wire.ICMPv4DestUnreachable, wire.ICMPv4CodePortUnreachable) {
 			s.counters.UDPPortUnreachable++
-			s.sendICMPError(m, b, wire.ICMPv4DestUnreachable, wire.ICMPv4CodePortUnreachable)
 		}
 		return
 	}
@@ -107,9 +106,17 @@ func (s *Stack) receiveUDP(m *ipMeta, b []byte) {
 }
 
 // sendUDP sends up to budget datagrams, one per socket in turn so a busy
-// socket cannot starve the others. It reports whether work remains.
+// socket cannot starve the others. It reports whether work remains that the
+// budget cut short (so the caller polls again at once).
+//
+// A socket whose next datagram waits on ARP with the pending queue full is
+// set aside for the rest of this poll: the ARP reply, or the give-up, brings
+// the stack back to it. The loop ends when the budget is spent, the queue is
+// empty, or every socket left in it has been set aside since the last
+// datagram went out.
 func (s *Stack) sendUDP(budget int) bool {
-	for tries := s.udpSend.len() * 2; budget > 0 && s.udpSend.len() > 0 && tries > 0; tries-- {
+	waiting := 0 // sockets requeued in a row without a datagram sent
+	for budget > 0 && s.udpSend.len() > waiting {
 		sock := s.udpSend.pop()
 		dst, payload, ok := sock.PeekSend()
 		if !ok {
@@ -117,18 +124,20 @@ func (s *Stack) sendUDP(budget int) bool {
 			continue
 		}
 		why, sent := s.sendDatagram(sock, dst, payload)
-		if !sent && (why == DropDeviceBusy || why == DropARPPendingFull) {
-			// Keep it queued in the socket; the device or ARP wakes us.
-			if why == DropDeviceBusy {
-				s.udpSend.pushFront(sock)
-				return false
-			}
+		if !sent && why == DropDeviceBusy {
+			// Keep it queued, first in line; the device wakes us.
+			s.udpSend.pushFront(sock)
+			return false
+		}
+		if !sent && why == DropARPPendingFull {
 			s.udpSend.push(sock) // let the others try their next hops
+			waiting++
 			continue
 		}
 		if !sent {
 			s.drop(why)
 		}
+		waiting = 0
 		budget--
 		sock.PopSend(sent)
 		if _, _, more := sock.PeekSend(); more {

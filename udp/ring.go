@@ -60,9 +60,10 @@ func (r *PacketRing) Enqueue(n int, addr netip.AddrPort) (b []byte, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	if r.mLen == 0 {
-		// Empty: restart at the beginning so the whole buffer is contiguous.
-		r.bHead, r.bLen = 0, 0
+	if r.bLen == 0 {
+		// No bytes in use (queued empty datagrams hold none): restart at the
+		// beginning so the whole buffer is contiguous.
+		r.bHead = 0
 	}
 	m := &r.meta[(r.mHead+r.mLen)%len(r.meta)]
 	*m = packetMeta{addr: addr, pad: pad, off: off, n: n}
@@ -78,7 +79,7 @@ func (r *PacketRing) place(n int) (off, pad int, ok bool) {
 	switch {
 	case r.mLen == len(r.meta) || n > size:
 		return 0, 0, false
-	case r.mLen == 0:
+	case r.bLen == 0:
 		return 0, 0, true
 	case n == 0:
 		// An empty datagram takes a slot and no bytes.
