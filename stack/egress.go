@@ -114,8 +114,6 @@ func (s *Stack) freePending() int {
 	return n
 }
 
-}
-
 // flushPending sends parked frames whose next hop has been resolved, oldest
 // first, so each next hop sees its frames in the order they were sent.
 func (s *Stack) flushPending() {
