@@ -54,13 +54,22 @@ func TestTasksInterleave(t *testing.T) {
 	}
 }
 
-// Wake from another goroutine reaches a task that has no deadline.
+// Wake from another goroutine reaches a task that has no deadline. The wake
+// is sent after the first poll: a wake that arrives before a poll is
+// satisfied by that poll, by design.
 func TestWakeFromOtherGoroutine(t *testing.T) {
 	r := New(NewRealClock())
 	polls := 0
+	firstPoll := make(chan struct{})
 	var h *Handle
-	h = r.Spawn(TaskFunc(func(now Instant) Instant { polls++; return Never }))
-	go h.Wake()
+	h = r.Spawn(TaskFunc(func(now Instant) Instant {
+		polls++
+		if polls == 1 {
+			close(firstPoll)
+		}
+		return Never
+	}))
+	go func() { <-firstPoll; h.Wake() }()
 	if !r.RunUntil(10*time.Second, func() bool { return polls >= 2 }) {
 		t.Fatalf("task not woken; polls=%d", polls)
 	}
