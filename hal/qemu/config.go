@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/seed947b3480/legation/hal"
+	"github.com/seed947b3480/legation/hal/ringdev"
 )
 
 // Defaults and limits for Config.
@@ -12,7 +13,7 @@ const (
 	// DefaultMTU is a standard Ethernet frame without FCS: IP MTU 1500 + 14.
 	DefaultMTU = 1514
 	// DefaultSlots is the size of each ring, in frames.
-	DefaultSlots = 256
+	DefaultSlots = ringdev.DefaultSlots
 	// MinMTU is the shortest Ethernet frame without FCS.
 	MinMTU = 60
 	// MaxMTU is the largest frame one UDP datagram can carry, and so the
@@ -42,14 +43,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MTU < MinMTU || c.MTU > MaxMTU {
 		return c, fmt.Errorf("%w: MTU %d not in [%d, %d]", ErrConfig, c.MTU, MinMTU, MaxMTU)
 	}
-	if c.RxSlots < 0 || c.TxSlots < 0 {
-		return c, fmt.Errorf("%w: negative ring size", ErrConfig)
-	}
-	if c.RxSlots == 0 {
-		c.RxSlots = DefaultSlots
-	}
-	if c.TxSlots == 0 {
-		c.TxSlots = DefaultSlots
+	var err error
+	if c.RxSlots, c.TxSlots, err = ringdev.Slots(c.RxSlots, c.TxSlots); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if c.HWAddr == (hal.HardwareAddr{}) {
 		c.HWAddr = hal.HardwareAddr{0x52, 0x54, 0x00}

@@ -40,7 +40,7 @@ func DialDatagram(local, remote string, cfg Config) (*Device, error) {
 	d := newDevice(cfg, 0, datagramScratch)
 	d.local = c.LocalAddr()
 	d.conn.Store(&connBox{c})
-	d.link.Store(uint32(hal.LinkUp))
+	d.drv.SetLink(hal.LinkUp) // no waker yet: nobody to wake
 	d.start(func() { d.readDatagrams(c) })
 	return d, nil
 }
@@ -49,7 +49,7 @@ func DialDatagram(local, remote string, cfg Config) (*Device, error) {
 // is closed.
 func (d *Device) readDatagrams(c *net.UDPConn) {
 	for {
-		slot, ok := d.rx.Lease()
+		slot, ok := d.drv.LeaseRx()
 		buf := d.scratch
 		if ok {
 			buf = slot // MTU+1 bytes: a datagram that fills it is too long
@@ -62,22 +62,11 @@ func (d *Device) readDatagrams(c *net.UDPConn) {
 			// A connected UDP socket reports the ICMP errors its sends
 			// caused (port unreachable while QEMU is not up yet) on a later
 			// read, once each: count them and go on.
-			d.n.rxErrors.Add(1)
+			d.drv.RxError()
 			continue
 		}
-		switch {
-		case n == 0:
-			continue // an empty datagram is no frame
-		case !ok:
-			d.n.rxDropFull.Add(1)
-		case n > d.mtu:
-			d.n.rxOversize.Add(1)
-			continue
-		default:
-			d.rx.Commit(n)
-			d.n.rxFrames.Add(1)
-			d.n.rxBytes.Add(uint64(n))
-		}
-		d.wake()
+		// An empty datagram is no frame; one that filled the slot's spare
+		// byte is longer than the MTU and dropped.
+		d.drv.Received(n, ok)
 	}
 }

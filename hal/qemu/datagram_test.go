@@ -101,7 +101,8 @@ func TestDatagramOversizeAndStrangers(t *testing.T) {
 // counted, and the reactor is woken for them.
 func TestDatagramRingFull(t *testing.T) {
 	d, peer, w := datagramPair(t, Config{RxSlots: 2})
-	capacity := d.rx.Cap()
+	rx, _ := d.drv.Rings()
+	capacity := rx.Cap()
 	const burst = 6
 	for i := range burst {
 		peerSend(t, peer, d.Addr(), pattern(i, 64))

@@ -19,7 +19,9 @@
 // transmit goroutine that drains a transmit hal.Ring filled by the reactor.
 // Stream frames are sent with one write each: the transmit slots keep four
 // bytes of headroom in front of the frame for the length prefix. No per-frame
-// path allocates; rings and buffers are sized once.
+// path allocates; rings and buffers are sized once. The rings, the transmit
+// handshake and the reactor-facing methods are hal/ringdev's, shared with the
+// tap driver.
 //
 // The stream is untrusted input: a length of 0 or above the MTU is a protocol
 // error, and the connection is dropped (and counted) without allocating or

@@ -29,26 +29,27 @@ type Stats struct {
 	Connects, Disconnects uint64
 }
 
-// counters is Stats as atomics: the driver goroutines write them, Stats reads
-// them from any goroutine.
+// counters holds, as atomics, the Stats that only this driver keeps; the
+// port keeps the rest.
 type counters struct {
-	rxFrames, rxBytes, rxDropFull, rxOversize, rxErrors, protocolErrors atomic.Uint64
-	txFrames, txBytes, txDropped, txErrors, connects, disconnects       atomic.Uint64
+	protocolErrors, txDropped, connects, disconnects atomic.Uint64
 }
 
-func (c *counters) snapshot() Stats {
+// Stats returns a snapshot of the counters. Safe from any goroutine.
+func (d *Device) Stats() Stats {
+	p := d.drv.Stats()
 	return Stats{
-		RxFrames:       c.rxFrames.Load(),
-		RxBytes:        c.rxBytes.Load(),
-		RxDropFull:     c.rxDropFull.Load(),
-		RxOversize:     c.rxOversize.Load(),
-		RxErrors:       c.rxErrors.Load(),
-		ProtocolErrors: c.protocolErrors.Load(),
-		TxFrames:       c.txFrames.Load(),
-		TxBytes:        c.txBytes.Load(),
-		TxDropped:      c.txDropped.Load(),
-		TxErrors:       c.txErrors.Load(),
-		Connects:       c.connects.Load(),
-		Disconnects:    c.disconnects.Load(),
+		RxFrames:       p.RxFrames,
+		RxBytes:        p.RxBytes,
+		RxDropFull:     p.RxDropFull,
+		RxOversize:     p.RxOversize,
+		RxErrors:       p.RxErrors,
+		ProtocolErrors: d.n.protocolErrors.Load(),
+		TxFrames:       p.TxFrames,
+		TxBytes:        p.TxBytes,
+		TxDropped:      d.n.txDropped.Load(),
+		TxErrors:       p.TxErrors,
+		Connects:       d.n.connects.Load(),
+		Disconnects:    d.n.disconnects.Load(),
 	}
 }

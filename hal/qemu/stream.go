@@ -106,7 +106,7 @@ func (d *Device) acceptLoop() {
 		c, err := d.ln.Accept()
 		if err != nil {
 			if !d.closed.Load() {
-				d.n.rxErrors.Add(1)
+				d.drv.RxError()
 			}
 			return
 		}
@@ -127,7 +127,7 @@ func (d *Device) attach(c net.Conn) bool {
 		return false
 	}
 	d.n.connects.Add(1)
-	d.setLink(hal.LinkUp)
+	d.drv.SetLink(hal.LinkUp)
 	return true
 }
 
@@ -140,7 +140,7 @@ func (d *Device) serve(c net.Conn) {
 	c.Close()
 	d.conn.Store(nil)
 	d.n.disconnects.Add(1)
-	d.setLink(hal.LinkDown)
+	d.drv.SetLink(hal.LinkDown)
 }
 
 // readStream reads length-prefixed frames from c into the receive ring until
@@ -158,7 +158,7 @@ func (d *Device) readStream(c net.Conn) error {
 			d.n.protocolErrors.Add(1)
 			return ErrFrameLength
 		}
-		slot, ok := d.rx.Lease()
+		slot, ok := d.drv.LeaseRx()
 		dst := d.scratch
 		if ok {
 			dst = slot
@@ -166,14 +166,8 @@ func (d *Device) readStream(c net.Conn) error {
 		if _, err := io.ReadFull(d.br, dst[:n]); err != nil {
 			return err
 		}
-		if ok {
-			d.rx.Commit(int(n))
-			d.n.rxFrames.Add(1)
-			d.n.rxBytes.Add(uint64(n))
-		} else {
-			d.n.rxDropFull.Add(1)
-		}
-		// A drop wakes the reactor too: it is behind and should drain.
-		d.wake()
+		// n is in [1, MTU]: the port publishes the frame or, if it went to
+		// scratch, counts the drop; either way it wakes the reactor.
+		d.drv.Received(int(n), ok)
 	}
 }

@@ -177,7 +177,8 @@ func TestStreamTruncatedFrame(t *testing.T) {
 // step, so the next frame after the ring drains is intact.
 func TestStreamRingFull(t *testing.T) {
 	d, peer, w := streamPair(t, Config{RxSlots: 2})
-	capacity := d.rx.Cap()
+	rx, _ := d.drv.Rings()
+	capacity := rx.Cap()
 	const burst = 5
 	var msg []byte
 	for i := range burst {
@@ -240,6 +241,7 @@ func TestTransmitWakesWhenRoom(t *testing.T) {
 		}
 	}()
 
+	_, tx := d.drv.Rings()
 	refusals := 0
 	for i := 0; i < total; {
 		buf, ok := d.Transmit()
@@ -252,7 +254,7 @@ func TestTransmitWakesWhenRoom(t *testing.T) {
 		if refusals == 1 {
 			close(start)
 		}
-		await(t, w, "transmit room", func() bool { return d.tx.Len() < d.tx.Cap() })
+		await(t, w, "transmit room", func() bool { return tx.Len() < tx.Cap() })
 	}
 	if refusals == 0 {
 		t.Fatal("the transmit ring never filled")

@@ -1,55 +1,39 @@
 package qemu
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/seed947b3480/legation/hal/ringdev"
+)
 
 // txLoop is the transmit goroutine: it sends every frame the reactor
-// committed, then waits for the next signal.
+// committed to the current connection, one write per frame.
 func (d *Device) txLoop() {
 	defer d.wg.Done()
-	for {
-		for {
-			frame, ok := d.tx.Peek()
-			if !ok {
-				break
-			}
-			d.send(frame)
-			d.tx.Release()
-			if d.txBlocked.Swap(false) {
-				d.wake()
-			}
-		}
-		select {
-		case <-d.txSignal:
-		case <-d.done:
-			return
-		}
-	}
+	d.drv.RunTx(slotWriter{d}, d.done)
 }
 
-// send writes one slot: on a stream, the length goes into the headroom in
-// front of the frame so that prefix and frame leave in one write.
-func (d *Device) send(slot []byte) {
+// slotWriter writes one transmit slot to the current connection: on a
+// stream, the length goes into the headroom in front of the frame so that
+// prefix and frame leave in one write. The port counts what it reports.
+type slotWriter struct{ d *Device }
+
+func (w slotWriter) Write(slot []byte) (int, error) {
+	d := w.d
 	b := d.conn.Load()
 	if b == nil {
 		d.n.txDropped.Add(1)
-		return
+		return 0, ringdev.ErrNoLink
 	}
 	if d.headroom > 0 {
 		binary.BigEndian.PutUint32(slot[:lenPrefix], uint32(len(slot)-lenPrefix))
 	}
-	if _, err := b.c.Write(slot); err != nil {
-		if d.closed.Load() {
-			return
-		}
-		d.n.txErrors.Add(1)
-		if d.headroom > 0 {
-			// The peer may have part of this frame: the stream cannot be
-			// resynchronised. The receive goroutine sees the close and
-			// takes the link down.
-			b.c.Close()
-		}
-		return
+	n, err := b.c.Write(slot)
+	if err != nil && d.headroom > 0 && !d.closed.Load() {
+		// The peer may have part of this frame: the stream cannot be
+		// resynchronised. The receive goroutine sees the close and takes
+		// the link down.
+		b.c.Close()
 	}
-	d.n.txFrames.Add(1)
-	d.n.txBytes.Add(uint64(len(slot) - d.headroom))
+	return n, err
 }

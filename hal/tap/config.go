@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/seed947b3480/legation/hal"
+	"github.com/seed947b3480/legation/hal/ringdev"
 )
 
 // Defaults for the zero Config fields.
@@ -12,7 +13,7 @@ const (
 	// DefaultMTU is the IP MTU of a standard Ethernet link.
 	DefaultMTU = 1500
 	// DefaultSlots is the size of each ring, in frames.
-	DefaultSlots = 256
+	DefaultSlots = ringdev.DefaultSlots
 	// ethHeader is the Ethernet II header without VLAN tag and FCS: the
 	// difference between the IP MTU and the largest frame.
 	ethHeader = 14
@@ -58,14 +59,9 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.Name) >= ifNameSize {
 		return c, fmt.Errorf("%w: interface name %q longer than %d bytes", ErrConfig, c.Name, ifNameSize-1)
 	}
-	if c.RxSlots < 0 || c.TxSlots < 0 {
-		return c, fmt.Errorf("%w: negative ring size", ErrConfig)
-	}
-	if c.RxSlots == 0 {
-		c.RxSlots = DefaultSlots
-	}
-	if c.TxSlots == 0 {
-		c.TxSlots = DefaultSlots
+	var err error
+	if c.RxSlots, c.TxSlots, err = ringdev.Slots(c.RxSlots, c.TxSlots); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if c.HWAddr == (hal.HardwareAddr{}) {
 		c.HWAddr = randomLAA()

@@ -9,7 +9,10 @@
 // that the reactor fills through Transmit and Commit. Both rings are sized
 // once at Open, so no per-frame path allocates. Blocking reads go through the
 // Go runtime poller (the fd is O_NONBLOCK), which is what lets Close unblock
-// them and stop both goroutines.
+// them and stop both goroutines. The rings, the transmit handshake and the
+// reactor-facing methods are hal/ringdev's, shared with the QEMU driver;
+// this package adds the tap fd and how frames are read from and written to
+// it.
 //
 // What it does not do: it does not configure the kernel side of the interface
 // (addresses, MTU, link up: that is the caller's job, with ip(8), after Open,

@@ -133,7 +133,8 @@ func TestOversizeFrameDropped(t *testing.T) {
 func TestRxRingFullDropsAndRecovers(t *testing.T) {
 	p := openPeer(t, Config{RxSlots: 2}, 1500)
 	kmac := p.resolveKernel()
-	capacity := uint64(p.d.rx.Cap())
+	rx, _ := p.d.drv.Rings()
+	capacity := uint64(rx.Cap())
 	const burst = 8
 	base := p.d.Stats()
 	for range burst {

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/seed947b3480/legation/hal"
+	"github.com/seed947b3480/legation/hal/ringdev"
 )
 
 // cloneNewNet is CLONE_NEWNET, which the syscall package does not export; it
@@ -49,20 +50,20 @@ func Open(cfg Config) (*Device, error) {
 		return nil, fmt.Errorf("%w: %w", ErrOpen, err)
 	}
 	maxFrame := cfg.MTU + ethHeader
+	drv := ringdev.New(hal.NewRing(cfg.RxSlots, maxFrame), hal.NewRing(cfg.TxSlots, maxFrame), maxFrame, 0)
 	d := &Device{
+		port:     drv.Port(),
+		drv:      drv,
 		name:     name,
 		addr:     cfg.HWAddr,
 		maxFrame: maxFrame,
 		file:     f,
 		raw:      raw,
-		rx:       hal.NewRing(cfg.RxSlots, maxFrame),
-		tx:       hal.NewRing(cfg.TxSlots, maxFrame),
-		txSignal: make(chan struct{}, 1),
 		done:     make(chan struct{}),
 	}
 	d.r.scratch = make([]byte, scratchSize)
 	d.r.fn = d.r.readv
-	d.link.Store(uint32(hal.LinkUp))
+	drv.SetLink(hal.LinkUp)
 	d.wg.Add(2)
 	go d.rxLoop()
 	go d.txLoop()

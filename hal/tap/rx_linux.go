@@ -26,13 +26,13 @@ type reader struct {
 }
 
 // rxLoop is the receive goroutine: each frame is read straight into a slot
-// of the receive ring (or into scratch when the ring is full, to be dropped),
-// published, and the reactor woken.
+// of the receive ring (or into scratch when the ring is full, to be dropped)
+// and handed to the port, which publishes it and wakes the reactor.
 func (d *Device) rxLoop() {
 	defer d.wg.Done()
 	r := &d.r
 	for {
-		slot, ok := d.rx.Lease()
+		slot, ok := d.drv.LeaseRx()
 		if ok {
 			// One readv: the slot first, then scratch as overflow, so a frame
 			// longer than the slot is read whole and its length is known.
@@ -53,25 +53,13 @@ func (d *Device) rxLoop() {
 			// EBADFD (interface deleted), EFAULT, EINVAL: none goes away by
 			// reading again, and the poller would report the fd readable for
 			// ever, so stop here rather than spin.
-			d.n.rxErrors.Add(1)
-			d.setLink(hal.LinkDown)
+			d.drv.RxError()
+			d.drv.SetLink(hal.LinkDown)
 			return
 		}
-		switch n := r.n; {
-		case n == 0:
-			continue
-		case !ok:
-			d.n.rxDropFull.Add(1)
-		case n > d.maxFrame:
-			d.n.rxOversize.Add(1)
-			continue // the slot was not committed: it is reused as is
-		default:
-			d.rx.Commit(n)
-			d.n.rxFrames.Add(1)
-			d.n.rxBytes.Add(uint64(n))
-		}
-		// A drop wakes the reactor too: it is behind and should drain.
-		d.wake()
+		// A frame longer than the slot ran on into scratch: the port sees
+		// n > MTU and drops it, leaving the slot to be leased again.
+		d.drv.Received(r.n, ok)
 	}
 }
 
