@@ -1,114 +1,35 @@
 package trace
 
-import "github.com/seed947b3480/legation/hal"
+import (
+	"github.com/seed947b3480/legation/hal"
+	"github.com/seed947b3480/legation/hal/observe"
+)
 
 // Direction says which way a frame went, seen from the stack.
-type Direction uint8
+type Direction = observe.Direction
 
 const (
 	// RX is a frame the device received and the stack read.
-	RX Direction = iota
+	RX = observe.RX
 	// TX is a frame the stack committed for the device to send.
-	TX
+	TX = observe.TX
 )
-
-func (d Direction) String() string {
-	if d == TX {
-		return "tx"
-	}
-	return "rx"
-}
 
 // Sink is called with each frame. The frame is only valid during the call.
 type Sink = func(dir Direction, tsNanos int64, frame []byte)
 
-// Device is the tracing middleware. Like any hal.Device it is used from one
-// goroutine, and the sink is called on it.
-type Device struct {
-	dev     hal.Device
-	clocked hal.Clocked // dev as a Clocked, or nil
-	sink    Sink
-	now     int64
-
-	rxSeen bool   // the frame lent by the last Receive was reported already
-	txBuf  []byte // the buffer lent by the last Transmit, until Commit
-}
-
-var (
-	_ hal.Device  = (*Device)(nil)
-	_ hal.Clocked = (*Device)(nil)
-	_ hal.Closer  = (*Device)(nil)
-)
+// Device is the tracing middleware: hal/observe with a function as the sink.
+// Like any hal.Device it is used from one goroutine, and the sink is called
+// on it.
+type Device = observe.Device
 
 // New wraps dev, reporting each frame to sink.
 func New(dev hal.Device, sink func(dir Direction, tsNanos int64, frame []byte)) *Device {
-	d := &Device{dev: dev, sink: sink}
-	d.clocked, _ = dev.(hal.Clocked)
-	return d
+	return observe.New(dev, funcSink(sink))
 }
 
-// Receive lends the wrapped device's next frame, reporting it once however
-// many times it is lent before ReleaseRx.
-func (d *Device) Receive() ([]byte, bool) {
-	f, ok := d.dev.Receive()
-	if ok && !d.rxSeen {
-		d.rxSeen = true
-		d.sink(RX, d.now, f)
-	}
-	return f, ok
-}
+// funcSink adapts a function to observe.Sink; converting a func value to it
+// allocates nothing.
+type funcSink func(dir Direction, tsNanos int64, frame []byte)
 
-// ReleaseRx forwards to the wrapped device.
-func (d *Device) ReleaseRx() {
-	d.rxSeen = false
-	d.dev.ReleaseRx()
-}
-
-// Transmit lends the wrapped device's buffer directly.
-func (d *Device) Transmit() ([]byte, bool) {
-	buf, ok := d.dev.Transmit()
-	if ok {
-		d.txBuf = buf
-	}
-	return buf, ok
-}
-
-// Commit reports the first n bytes, then forwards: after the wrapped device
-// has sent the buffer it is no longer ours to read.
-func (d *Device) Commit(n int) {
-	if n > 0 && d.txBuf != nil {
-		d.sink(TX, d.now, d.txBuf[:min(n, len(d.txBuf))])
-	}
-	d.txBuf = nil
-	d.dev.Commit(n)
-}
-
-// Capabilities forwards to the wrapped device.
-func (d *Device) Capabilities() hal.Capabilities { return d.dev.Capabilities() }
-
-// LinkState forwards to the wrapped device.
-func (d *Device) LinkState() hal.LinkState { return d.dev.LinkState() }
-
-// HardwareAddr forwards to the wrapped device.
-func (d *Device) HardwareAddr() hal.HardwareAddr { return d.dev.HardwareAddr() }
-
-// SetWaker forwards to the wrapped device.
-func (d *Device) SetWaker(w hal.Waker) { d.dev.SetWaker(w) }
-
-// Tick keeps nowNanos as the instant reported with the frames that follow
-// and forwards to the wrapped device if it is Clocked.
-func (d *Device) Tick(nowNanos int64) (int64, bool) {
-	d.now = nowNanos
-	if d.clocked != nil {
-		return d.clocked.Tick(nowNanos)
-	}
-	return 0, false
-}
-
-// Close closes the wrapped device if it is a hal.Closer.
-func (d *Device) Close() error {
-	if c, ok := d.dev.(hal.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
+func (f funcSink) Frame(dir Direction, tsNanos int64, frame []byte) { f(dir, tsNanos, frame) }
