@@ -23,7 +23,7 @@ GOARCH=arm GOARM=7 go vet ./...
 step "go test -race"
 go test -race -count=1 ./...
 
-cross=(./wire/... ./stack/... ./udp/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap)
+cross=(./wire/... ./stack/... ./udp/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap ./hal/observe ./hal/trace ./hal/ringdev)
 for arch in mips arm; do
   emu=qemu-$arch-static
   if command -v "$emu" >/dev/null; then
