@@ -157,6 +157,7 @@ func (s *Stack) receiveARP(b []byte) {
 		s.drop(DropARPMalformed)
 		return
 	}
+	s.probeSaw(&r)
 	if !s.addr.IsValid() {
 		s.drop(DropUnconfigured)
 		return

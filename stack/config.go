@@ -15,6 +15,8 @@ type Config struct {
 	Gateway netip.Addr
 	// DNS lists name servers for the resolver; the stack only keeps them.
 	DNS []netip.Addr
+	// NTP lists time servers for the SNTP client; the stack only keeps them.
+	NTP []netip.Addr
 
 	// TTL of packets the stack sends. Default 64.
 	TTL uint8

@@ -20,6 +20,11 @@ type pendingFrame struct {
 // route picks the next hop for dst: dst itself on-link, else the gateway.
 func (s *Stack) route(dst netip.Addr) (netip.Addr, bool) {
 	if !s.addr.IsValid() {
+		// Unconfigured, a host may only broadcast (a DHCP client's
+		// DISCOVER and REQUEST, from 0.0.0.0).
+		if dst == limitedBroadcast {
+			return dst, true
+		}
 		return netip.Addr{}, false
 	}
 	if s.isBroadcast(dst) || s.addr.Contains(dst) {
@@ -197,7 +202,7 @@ func (s *Stack) sendIPv4(dst netip.Addr, proto wire.IPProtocol, hdr, data []byte
 			// out the earlier ones are wasted, but counted once here.
 			return why, false
 		}
-		ip := wire.IPv4Repr{Src: s.addr.Addr(), Dst: dst, Protocol: proto, TTL: s.cfg.TTL, ID: s.ipID, PayloadLen: n}
+		ip := wire.IPv4Repr{Src: s.srcAddr(), Dst: dst, Protocol: proto, TTL: s.cfg.TTL, ID: s.ipID, PayloadLen: n}
 		pkt := f.buf[wire.EthernetHeaderLen:]
 		ip.Emit(pkt)
 		if chunk < total {
@@ -238,4 +243,15 @@ func copyConcat(dst, a, b []byte, off int) {
 		off -= len(a)
 	}
 	copy(dst, b[off:])
+}
+
+var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
+
+// srcAddr is the source of packets the stack sends: its address, or
+// 0.0.0.0 while it has none (RFC 2131 4.1).
+func (s *Stack) srcAddr() netip.Addr {
+	if s.addr.IsValid() {
+		return s.addr.Addr()
+	}
+	return netip.IPv4Unspecified()
 }

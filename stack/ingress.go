@@ -89,8 +89,10 @@ func (s *Stack) receiveIPv4(b []byte, l2bcast bool) {
 	m := ipMeta{src: src, dst: dst, proto: p.Protocol(), header: p[:p.HeaderLen()]}
 	switch {
 	case !s.addr.IsValid():
-		// Unconfigured: only limited broadcast (DHCP offers) gets through.
-		if dst != netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		// Unconfigured: only UDP gets through, so a DHCP client can hear
+		// offers sent to the broadcast address or unicast to the address
+		// being offered (RFC 2131 4.1). No ICMP goes back: m.unicast false.
+		if m.proto != wire.IPProtocolUDP {
 			s.drop(DropUnconfigured)
 			return
 		}
@@ -138,7 +140,7 @@ func (s *Stack) martian(a netip.Addr) bool {
 
 // isBroadcast reports the limited broadcast address or our subnet's.
 func (s *Stack) isBroadcast(a netip.Addr) bool {
-	if a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+	if a == limitedBroadcast {
 		return true
 	}
 	if !s.addr.IsValid() || s.addr.Bits() >= 31 || !s.addr.Contains(a) {

@@ -25,6 +25,9 @@ type Stack struct {
 	addr netip.Prefix
 	gw   netip.Addr
 	dns  []netip.Addr
+	ntp  []netip.Addr
+
+	probe probe
 
 	now    reactor.Instant
 	rng    *rand.Rand
@@ -90,6 +93,7 @@ func New(dev hal.Device, cfg Config) (*Stack, error) {
 	s.icmpTokens = cfg.ICMPErrorsPerSecond
 	s.SetAddr(cfg.Addr, cfg.Gateway)
 	s.dns = append([]netip.Addr(nil), cfg.DNS...)
+	s.ntp = append([]netip.Addr(nil), cfg.NTP...)
 	return s, nil
 }
 
@@ -131,6 +135,12 @@ func (s *Stack) SetAddr(addr netip.Prefix, gw netip.Addr) {
 
 // SetDNS replaces the list of name servers.
 func (s *Stack) SetDNS(servers []netip.Addr) { s.dns = append(s.dns[:0], servers...) }
+
+// SetNTP replaces the list of time servers.
+func (s *Stack) SetNTP(servers []netip.Addr) { s.ntp = append(s.ntp[:0], servers...) }
+
+// NTP reports the configured time servers.
+func (s *Stack) NTP() []netip.Addr { return s.ntp }
 
 // Addr reports the interface address and prefix.
 func (s *Stack) Addr() netip.Prefix { return s.addr }

@@ -150,10 +150,10 @@ func (s *Stack) sendUDP(budget int) bool {
 }
 
 func (s *Stack) sendDatagram(sock *udp.Socket, dst netip.AddrPort, payload []byte) (DropReason, bool) {
-	if !s.addr.IsValid() {
+	if !s.addr.IsValid() && dst.Addr() != limitedBroadcast {
 		return DropUnconfigured, false
 	}
-	src := s.addr.Addr()
+	src := s.srcAddr()
 	var hdr [wire.UDPHeaderLen]byte
 	length := uint16(wire.UDPHeaderLen + len(payload))
 	binary.BigEndian.PutUint16(hdr[0:2], sock.LocalAddr().Port())
