@@ -23,7 +23,7 @@ GOARCH=arm GOARM=7 go vet ./...
 step "go test -race"
 go test -race -count=1 ./...
 
-cross=(./wire/... ./stack/... ./udp/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap ./hal/observe ./hal/trace ./hal/ringdev)
+cross=(./wire/... ./stack/... ./udp/... ./tcp/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap ./hal/observe ./hal/trace ./hal/ringdev)
 for arch in mips arm; do
   emu=qemu-$arch-static
   if command -v "$emu" >/dev/null; then
@@ -44,7 +44,7 @@ for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for f in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     echo "-- $pkg $f"
-    go test -run='^$' -fuzz="^$f\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/legation-fuzz.log 2>&1 || { cat /tmp/legation-fuzz.log; exit 1; }
+    go test -run='^$' -fuzz="^$f\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=10x "$pkg" >/tmp/legation-fuzz.log 2>&1 || { cat /tmp/legation-fuzz.log; exit 1; }
   done
 done
 
