@@ -1,8 +1,13 @@
 // Package netup gives every example the same way to pick its link and
-// address: -link loopback|tap:NAME|qemu:HOST:PORT, -addr, -gw, -dns, -pcap,
-// -fault and -trace. It builds the device with its middleware, the stack and a reactor on
-// the real clock. On the default loopback link it also builds a second stack
-// in the same process, the peer, so an example runs anywhere with no set-up.
+// address: -link loopback|tap:NAME|qemu:HOST:PORT, -addr, -gw, -dns, -dhcp,
+// -pcap, -fault and -trace. It builds the device with its middleware, the
+// stack and a reactor on the real clock, and with -dhcp leases the address
+// before returning. On the default loopback link it also builds a second
+// stack in the same process, the peer, so an example runs anywhere with no
+// set-up; with -dhcp the peer serves DHCP too.
+//
+// It is for examples: it prints to stderr and makes choices (timeouts,
+// defaults) a firmware would make for itself.
 package netup
 
 import (
@@ -13,6 +18,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/seed947b3480/legation/clients/dhcp"
 	"github.com/seed947b3480/legation/hal"
 	"github.com/seed947b3480/legation/hal/fault"
 	"github.com/seed947b3480/legation/hal/loopback"
@@ -33,6 +39,7 @@ type Flags struct {
 	Pcap  string
 	Fault string
 	Trace bool
+	DHCP  bool
 }
 
 // Register adds the shared flags to fs.
@@ -45,6 +52,7 @@ func Register(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.Pcap, "pcap", "", "write every frame on the link to this pcap file")
 	fs.StringVar(&f.Fault, "fault", "", "impair the link in both directions: loss=5%,delay=2ms,reorder=10%,dup=1%,corrupt=1%,seed=N")
 	fs.BoolVar(&f.Trace, "trace", false, "print a one-line summary of every frame the stack sends and receives to stderr")
+	fs.BoolVar(&f.DHCP, "dhcp", false, "lease the address, gateway, DNS and NTP servers by DHCP (not with -addr or -gw; -dns overrides the lease's DNS servers)")
 	return f
 }
 
@@ -57,7 +65,9 @@ type Env struct {
 	// at PeerAddr.
 	Peer     *stack.Stack
 	PeerAddr netip.Addr
-	closers  []func() error
+	// DHCP is the DHCP client keeping the lease, with -dhcp (else nil).
+	DHCP    *dhcp.Client
+	closers []func() error
 }
 
 // Close releases devices and files.
@@ -69,50 +79,61 @@ func (e *Env) Close() error {
 	return errors.Join(errs...)
 }
 
-// Up builds the link, middleware, stack and reactor the flags describe and
-// prints "legation: up ADDR" to stderr.
+// Up builds the link, middleware, stack and reactor the flags describe,
+// with -dhcp waits (turning the reactor) for the first lease, and prints
+// "legation: up ADDR on LINK" to stderr.
 func (f *Flags) Up() (*Env, error) {
+	if f.DHCP && (f.Addr != "" || f.GW != "") {
+		return nil, ErrDHCPWithStatic
+	}
 	env := &Env{Reactor: reactor.New(reactor.NewRealClock())}
+	if err := f.up(env); err != nil {
+		env.Close()
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "legation: up %s on %s\n", env.Stack.Addr(), f.Link)
+	return env, nil
+}
+
+func (f *Flags) up(env *Env) error {
 	dev, defAddr, defGW, err := f.openLink(env)
 	if err != nil {
-		env.Close()
-		return nil, err
+		return err
 	}
 	cfg := stack.Config{}
-	if cfg.Addr, err = parsePrefix(f.Addr, defAddr); err != nil {
-		env.Close()
-		return nil, err
-	}
-	if f.GW == "" {
-		f.GW = defGW
-	}
-	if f.GW != "" {
-		if cfg.Gateway, err = netip.ParseAddr(f.GW); err != nil {
-			env.Close()
-			return nil, fmt.Errorf("-gw: %w", err)
+	if !f.DHCP {
+		if cfg.Addr, err = parsePrefix(f.Addr, defAddr); err != nil {
+			return err
+		}
+		if f.GW == "" {
+			f.GW = defGW
+		}
+		if f.GW != "" {
+			if cfg.Gateway, err = netip.ParseAddr(f.GW); err != nil {
+				return fmt.Errorf("-gw: %w", err)
+			}
 		}
 	}
 	for _, d := range strings.Split(f.DNS, ",") {
 		if d = strings.TrimSpace(d); d != "" {
 			a, err := netip.ParseAddr(d)
 			if err != nil {
-				env.Close()
-				return nil, fmt.Errorf("-dns: %w", err)
+				return fmt.Errorf("-dns: %w", err)
 			}
 			cfg.DNS = append(cfg.DNS, a)
 		}
 	}
 	if dev, err = f.wrap(env, dev); err != nil {
-		env.Close()
-		return nil, err
+		return err
 	}
 	if env.Stack, err = stack.New(dev, cfg); err != nil {
-		env.Close()
-		return nil, err
+		return err
 	}
 	env.Stack.Spawn(env.Reactor)
-	fmt.Fprintf(os.Stderr, "legation: up %s on %s\n", cfg.Addr, f.Link)
-	return env, nil
+	if f.DHCP {
+		return startDHCP(env, cfg.DNS, DHCPTimeout)
+	}
+	return nil
 }
 
 func parsePrefix(s, def string) (netip.Prefix, error) {
@@ -135,7 +156,12 @@ func (f *Flags) openLink(env *Env) (dev hal.Device, defAddr, defGW string, err e
 	case "loopback", "":
 		a, b := loopback.NewPair(loopback.Config{})
 		env.PeerAddr = netip.MustParseAddr("192.168.7.1")
-		peer, err := stack.New(b, stack.Config{Addr: netip.PrefixFrom(env.PeerAddr, 24)})
+		peerAddr := netip.PrefixFrom(env.PeerAddr, 24)
+		var peerDev hal.Device = b
+		if f.DHCP {
+			peerDev = loopbackDHCPServer(b, peerAddr)
+		}
+		peer, err := stack.New(peerDev, stack.Config{Addr: peerAddr})
 		if err != nil {
 			return nil, "", "", err
 		}
