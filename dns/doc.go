@@ -1,0 +1,31 @@
+// Package dns is legation's stub resolver: it asks recursive name servers
+// for A and AAAA records over UDP and hands back addresses through futures.
+//
+// A Resolver is a reactor task. LookupA, LookupAAAA and LookupHost start a
+// lookup and return at once with a reactor.Future that completes with up to
+// MaxAddrs addresses or a typed Error (testable with errors.Is). Behind them:
+//
+//   - several servers (the stack's DNS list by default) tried in turn, with
+//     retransmission on a randomised exponential backoff, failing over on a
+//     timeout, SERVFAIL, REFUSED or a malformed answer, and preferring the
+//     server that answered last;
+//   - a random transaction ID per question and a source port drawn at random
+//     from a pool of sockets bound to random ephemeral ports; an answer is
+//     accepted only if its ID, its question and its source (a server this
+//     query was sent to) all match (RFC 5452);
+//   - CNAME chains followed within an answer, and the chain's target asked
+//     for when the server left it out, both bounded by Config.MaxCNAMEHops;
+//   - a bounded least-recently-used cache honouring TTLs, including negative
+//     answers cached for the SOA minimum (RFC 2308);
+//   - a bound on queries in flight (ErrTooManyQueries beyond it).
+//
+// Messages are built and parsed with golang.org/x/net/dns/dnsmessage, whose
+// Builder appends into the resolver's own buffer and whose Parser reads the
+// received datagram in place: a lookup answered from the cache, and one that
+// needs a network round trip, allocate nothing once the resolver is warm.
+//
+// It does not speak TCP yet: a truncated answer fails with ErrTruncated, and
+// truncated.go is where the TCP retry goes once package tcp exists. It does
+// not do search domains, /etc/hosts, EDNS(0), DNSSEC validation or reverse
+// lookups, and it is not a server.
+package dns
