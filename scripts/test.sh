@@ -23,7 +23,7 @@ GOARCH=arm GOARM=7 go vet ./...
 step "go test -race"
 go test -race -count=1 ./...
 
-cross=(./wire/... ./stack/... ./udp/... ./tcp/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap ./hal/observe ./hal/trace ./hal/ringdev)
+cross=(./wire/... ./stack/... ./udp/... ./tcp/... ./dns/... ./clients/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap ./hal/observe ./hal/trace ./hal/ringdev)
 for arch in mips arm; do
   emu=qemu-$arch-static
   if command -v "$emu" >/dev/null; then
@@ -48,8 +48,11 @@ for pkg in $(go list ./...); do
   done
 done
 
-step "examples/echo on the loopback link"
+step "examples on the loopback link"
 go run ./examples/echo -n 3 -stats
+go run ./examples/echo -n 1 -dhcp
+go run ./examples/resolve demo.legation.test
+go run ./examples/sntp
 
 echo
 echo "all tests passed"
