@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,37 +18,11 @@ import (
 	"github.com/seed947b3480/legation/stack"
 )
 
-// dhcpWarpClock is the real clock plus an offset that a test can jump
-// forward: the way to let a two-minute lease run out in seconds while every
-// packet still crosses a real link to a real server.
-type dhcpWarpClock struct {
-	real *reactor.RealClock
-	off  atomic.Int64
-}
-
-func (c *dhcpWarpClock) Now() reactor.Instant {
-	return c.real.Now().Add(time.Duration(c.off.Load()))
-}
-
-func (c *dhcpWarpClock) Wait(deadline reactor.Instant, wake <-chan struct{}) {
-	if deadline != reactor.Never {
-		deadline = deadline.Add(-time.Duration(c.off.Load()))
-	}
-	c.real.Wait(deadline, wake)
-}
-
-// jump moves the clock forward by d and wakes r so it sees the new time.
-func (c *dhcpWarpClock) jump(r *reactor.Reactor, d time.Duration) {
-	c.off.Add(int64(d))
-	r.Wake()
-}
-
 // dhcpClient is an unconfigured stack on dev with a DHCP client, its
-// reactor turning on its own goroutine on a warp clock. Events are copied
+// reactor turning on its own goroutine on the real clock. Events are copied
 // to a channel the test reads.
 type dhcpClient struct {
 	*device
-	clk    *dhcpWarpClock
 	c      *dhcp.Client
 	events chan dhcp.Lease
 }
@@ -60,8 +33,7 @@ func startDHCPClient(t *testing.T, dev hal.Device, cfg dhcp.Config) *dhcpClient 
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &dhcpWarpClock{real: reactor.NewRealClock()}
-	d := &device{r: reactor.New(clk), s: s, done: make(chan struct{})}
+	d := &device{r: reactor.New(reactor.NewRealClock()), s: s, done: make(chan struct{})}
 	s.Spawn(d.r)
 	events := make(chan dhcp.Lease, 64)
 	cfg.OnChange = func(l dhcp.Lease) {
@@ -80,7 +52,7 @@ func startDHCPClient(t *testing.T, dev hal.Device, cfg dhcp.Config) *dhcpClient 
 	d.stop = cancel
 	go func() { defer close(d.done); d.r.Run(ctx) }()
 	t.Cleanup(d.shutdown)
-	return &dhcpClient{device: d, clk: clk, c: c, events: events}
+	return &dhcpClient{device: d, c: c, events: events}
 }
 
 // start starts the client on the reactor goroutine and returns its future.

@@ -43,10 +43,18 @@ func Min(i, j Instant) Instant {
 // Time converts i to a time.Time, meaningful for RealClock instants.
 func (i Instant) Time() time.Time { return time.Unix(0, int64(i)) }
 
-// String formats the instant as seconds since the epoch, for logs.
+// String formats the instant for logs: as a UTC date and time when it looks
+// like a RealClock (Unix-epoch) reading, else as the time since its clock's
+// epoch, as virtual clocks usually start near zero.
 func (i Instant) String() string {
-	if i == Never {
+	switch {
+	case i == Never:
 		return "never"
+	case i >= unix2000:
+		return i.Time().UTC().Format(time.RFC3339Nano)
 	}
 	return time.Duration(i).String()
 }
+
+// unix2000 is 2000-01-01T00:00:00Z in Unix nanoseconds.
+const unix2000 Instant = 946684800e9

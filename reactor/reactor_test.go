@@ -187,3 +187,18 @@ func TestStepAllocs(t *testing.T) {
 		t.Fatalf("%v allocs per turn", n)
 	}
 }
+
+func TestInstantString(t *testing.T) {
+	for _, tc := range []struct {
+		i    Instant
+		want string
+	}{
+		{Never, "never"},
+		{Instant(90 * time.Second), "1m30s"},
+		{Instant(time.Date(2026, 11, 21, 6, 0, 0, 5, time.UTC).UnixNano()), "2026-11-21T06:00:00.000000005Z"},
+	} {
+		if got := tc.i.String(); got != tc.want {
+			t.Errorf("%d: %q, want %q", int64(tc.i), got, tc.want)
+		}
+	}
+}
