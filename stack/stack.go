@@ -1,12 +1,11 @@
 package stack
 
 import (
-	crand "crypto/rand"
-	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
 
 	"github.com/seed947b3480/legation/hal"
+	"github.com/seed947b3480/legation/internal/seeded"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/udp"
 	"github.com/seed947b3480/legation/wire"
@@ -66,19 +65,13 @@ func New(dev hal.Device, cfg Config) (*Stack, error) {
 	if caps.MTU < wire.EthernetHeaderLen+wire.IPv4HeaderLen+wire.UDPHeaderLen {
 		return nil, ErrBadConfig
 	}
-	seed := cfg.Seed
-	if seed == 0 {
-		var b [8]byte
-		_, _ = crand.Read(b[:])
-		seed = binary.LittleEndian.Uint64(b[:]) | 1
-	}
 	s := &Stack{
 		dev:      dev,
 		mtu:      caps.MTU,
 		offload:  caps.Offload,
 		mac:      wire.HardwareAddr(dev.HardwareAddr()),
 		cfg:      cfg,
-		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		rng:      seeded.New(cfg.Seed, 0x9e3779b97f4a7c15),
 		udpPorts: make(map[uint16]*udp.Socket),
 	}
 	s.udpHost.s = s

@@ -1,12 +1,11 @@
 package dhcp
 
 import (
-	crand "crypto/rand"
-	"encoding/binary"
 	"math/rand/v2"
 	"net/netip"
 
 	"github.com/seed947b3480/legation/hal"
+	"github.com/seed947b3480/legation/internal/seeded"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/stack"
 	"github.com/seed947b3480/legation/udp"
@@ -71,16 +70,10 @@ func New(s *stack.Stack, cfg Config) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	seed := cfg.Seed
-	if seed == 0 {
-		var b [8]byte
-		_, _ = crand.Read(b[:])
-		seed = binary.LittleEndian.Uint64(b[:]) | 1
-	}
 	c := &Client{
 		s:      s,
 		cfg:    cfg,
-		rng:    rand.New(rand.NewPCG(seed, seed^0x6a09e667f3bcc909)),
+		rng:    seeded.New(cfg.Seed, 0x6a09e667f3bcc909),
 		rxBuf:  make([]byte, 4096),
 		txRing: make([]byte, 2048),
 		mac:    s.HardwareAddr(),

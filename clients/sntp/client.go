@@ -1,13 +1,12 @@
 package sntp
 
 import (
-	crand "crypto/rand"
-	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"net/netip"
 	"time"
 
+	"github.com/seed947b3480/legation/internal/seeded"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/stack"
 	"github.com/seed947b3480/legation/udp"
@@ -62,16 +61,10 @@ type Client struct {
 // on r. It sends nothing until Sync or Start.
 func New(r *reactor.Reactor, st *stack.Stack, cfg Config) (*Client, error) {
 	cfg.setDefaults()
-	seed := cfg.Seed
-	if seed == 0 {
-		var b [8]byte
-		_, _ = crand.Read(b[:])
-		seed = binary.LittleEndian.Uint64(b[:])
-	}
 	c := &Client{
 		st:        st,
 		cfg:       cfg,
-		rng:       rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d)),
+		rng:       seeded.New(cfg.Seed, 0x5851f42d4c957f2d),
 		floor:     cfg.EraFloor.UnixNano(),
 		servers:   newServerList(cfg.MaxServers),
 		interval:  cfg.PollInterval,
