@@ -39,7 +39,7 @@ func TestCNAMEChainUnordered(t *testing.T) {
 }
 
 // A server that gives only the first CNAME makes the resolver ask for the
-// target, hop by hop, each question with its own ID.
+// target, hop by hop, each question with its own ID and source port.
 func TestCNAMETargetRequeried(t *testing.T) {
 	e := newEnv(t, Config{})
 	srv := e.serve(53, (&zone{records: chain("r", 3), omitTarget: true}).handle)
@@ -56,6 +56,9 @@ func TestCNAMETargetRequeried(t *testing.T) {
 	}
 	if srv.log[0].id == srv.log[1].id && srv.log[1].id == srv.log[2].id {
 		t.Fatal("every hop reused one ID")
+	}
+	if p := srv.log[0].from; p == srv.log[1].from && p == srv.log[2].from && p == srv.log[3].from {
+		t.Fatalf("every hop left from %v", p)
 	}
 	// The answer is cached under the name asked for.
 	if f := e.res.LookupA("r0.test"); !f.Done() {

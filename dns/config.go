@@ -40,11 +40,11 @@ type Config struct {
 	// exceed it fails at once with ErrTooManyQueries. LookupHost asks two
 	// questions (A and AAAA) unless the cache answers one. Default 8.
 	MaxQueries int
-	// Sockets is the number of UDP sockets, each bound to a random ephemeral
-	// port, from which each question draws its source port at random. At
-	// least MaxQueries; more ports make an answer harder to spoof. Each one
-	// holds RxBuffer bytes of receive buffer and 1 KiB of send buffer.
-	// Default 2*MaxQueries.
+	// Sockets is the number of UDP sockets, one per question in flight:
+	// each question rebinds an idle one to a fresh random ephemeral port.
+	// At least MaxQueries, which is the default; more cost memory and buy
+	// nothing. Each one holds RxBuffer bytes of receive buffer and 1 KiB of
+	// send buffer.
 	Sockets int
 	// RxBuffer is the receive buffer of each socket, in bytes. At least 512
 	// (one maximal answer); default 1024.
@@ -65,10 +65,10 @@ type Config struct {
 	// Default 8.
 	MaxCNAMEHops int
 
-	// Seed seeds the transaction IDs, source port choice and backoff
-	// randomisation. Zero takes a seed from crypto/rand; tests set it for
-	// repeatability. Never set it in production: predictable IDs invite
-	// spoofed answers.
+	// Seed seeds the transaction IDs and the backoff randomisation (source
+	// ports are drawn by the stack, from its own seed). Zero takes a seed
+	// from crypto/rand; tests set it for repeatability. Never set it in
+	// production: predictable IDs invite spoofed answers.
 	Seed uint64
 }
 
@@ -90,7 +90,7 @@ func (c *Config) setDefaults() {
 	}
 	num(&c.Attempts, 4)
 	num(&c.MaxQueries, 8)
-	num(&c.Sockets, 2*c.MaxQueries)
+	num(&c.Sockets, c.MaxQueries)
 	if c.Sockets < c.MaxQueries {
 		c.Sockets = c.MaxQueries
 	}

@@ -9,15 +9,17 @@
 //     retransmission on a randomised exponential backoff, failing over on a
 //     timeout, SERVFAIL, REFUSED or a malformed answer, and preferring the
 //     server that answered last;
-//   - a random transaction ID per question and a source port drawn at random
-//     from a pool of sockets bound to random ephemeral ports; an answer is
-//     accepted only if its ID, its question and its source (a server this
-//     query was sent to) all match (RFC 5452);
+//   - a random transaction ID and a fresh random ephemeral source port per
+//     question (its socket is rebound before the first send; retransmissions
+//     keep ID and port, so a slow answer to an earlier send still counts);
+//     an answer is accepted only if its ID, its question and its source (a
+//     server this query was sent to) all match (RFC 5452);
 //   - CNAME chains followed within an answer, and the chain's target asked
 //     for when the server left it out, both bounded by Config.MaxCNAMEHops;
 //   - a bounded least-recently-used cache honouring TTLs, including negative
 //     answers cached for the SOA minimum (RFC 2308);
-//   - a bound on queries in flight (ErrTooManyQueries beyond it).
+//   - a bound on queries in flight (ErrTooManyQueries beyond it), which is
+//     also the number of sockets: each question in flight owns one.
 //
 // Messages are built and parsed with golang.org/x/net/dns/dnsmessage, whose
 // Builder appends into the resolver's own buffer and whose Parser reads the

@@ -96,34 +96,3 @@ func TestLateAnswers(t *testing.T) {
 		t.Fatalf("stats %+v, want 1 stale", st)
 	}
 }
-
-// Every question gets a random ID and a source port drawn at random from
-// the pool; the whole pool gets used.
-func TestRandomIDsAndPorts(t *testing.T) {
-	cfg := Config{CacheEntries: -1}
-	e := newEnv(t, cfg)
-	srv := e.serve(53, func(q *dnsmessage.Message) []byte {
-		return reply(q, dnsmessage.RCodeSuccess, []rr{{name: q.Questions[0].Name.String(), ttl: 60, a: "192.0.2.1"}}, nil, nil)
-	})
-	const n = 400
-	for i := 0; i < n; i++ {
-		if _, err := e.lookupA("host.test"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ids, ports := map[uint16]bool{}, map[uint16]bool{}
-	for _, s := range srv.log {
-		ids[s.id] = true
-		ports[s.from.Port()] = true
-		if s.from.Port() < 49152 {
-			t.Fatalf("source port %d outside the ephemeral range", s.from.Port())
-		}
-	}
-	// 400 IDs drawn from 65,536 collide a few times at most.
-	if len(srv.log) != n || len(ids) < n-10 {
-		t.Fatalf("%d queries, %d distinct IDs", len(srv.log), len(ids))
-	}
-	if want := 2 * 8; len(ports) != want {
-		t.Fatalf("%d distinct source ports, want the whole pool of %d", len(ports), want)
-	}
-}

@@ -2,6 +2,7 @@ package dns
 
 import (
 	"math"
+	"net/netip"
 	"time"
 
 	"github.com/seed947b3480/legation/reactor"
@@ -39,7 +40,10 @@ func (q *question) reset(t dnsmessage.Type) {
 	*q = question{c: c, qtype: t, chainTTL: math.MaxUint32}
 }
 
-// start sends q's first query from a fresh socket with a fresh ID.
+// start sends q's first query with a fresh ID from a socket freshly bound
+// to a random port. Retransmissions of the query (send, from retry) keep
+// both, so a slow answer to an earlier send is still accepted; a CNAME
+// target asked for next is a new query and gets a new ID and port.
 func (r *Resolver) start(q *question, now reactor.Instant) {
 	r.stats.Queries++
 	q.running = true
@@ -49,21 +53,25 @@ func (r *Resolver) start(q *question, now reactor.Instant) {
 	r.send(q, now)
 }
 
-// takeSocket lends q an idle socket chosen at random, emptied of any late
-// answer to an earlier question. One is always idle: there are at least
-// MaxQueries sockets.
+// takeSocket lends q an idle socket, rebound to a fresh random ephemeral
+// port (RFC 5452 9.2): an off-path attacker must guess the port as well as
+// the ID, for every query. Rebinding drops any late answer to the socket's
+// previous query with the old port. One socket is always idle: there are at
+// least MaxQueries.
+//
+// The socket keeps its old port while idle, so the stack's port table stays
+// the same size and a rebind (one entry out, one in) allocates nothing. The
+// rebind cannot run out of ports, since it frees one before it claims one;
+// should a stack still refuse, the socket is left unbound, the send binds
+// it to any free port or fails (Stats.SendErrors), and the deadline retries.
 func (r *Resolver) takeSocket(q *question) *sock {
-	n := len(r.socks)
-	start := r.rng.IntN(n)
-	for i := 0; i < n; i++ {
-		s := &r.socks[(start+i)%n]
+	for i := range r.socks {
+		s := &r.socks[i]
 		if s.owner != nil {
 			continue
 		}
-		for s.s.Readable() > 0 {
-			s.s.Discard()
-			r.stats.Stale++
-		}
+		r.stats.Stale += uint64(s.s.Readable())
+		_ = s.s.Rebind(netip.AddrPort{}) // a failure surfaces at the send
 		s.owner = q
 		return s
 	}

@@ -46,8 +46,10 @@ type Resolver struct {
 	closed bool
 }
 
-// sock is one socket of the pool: bound at New to a random ephemeral port,
-// lent to one question at a time.
+// sock is one socket of the pool, lent to one question at a time and
+// rebound to a fresh random port for each. It is bound at New, so that a
+// stack without free ports fails New rather than the first lookup, and it
+// stays bound while idle, which keeps the stack's port table at its size.
 type sock struct {
 	s     *udp.Socket
 	owner *question // nil while idle

@@ -13,7 +13,7 @@ type Stats struct {
 	SendErrors   uint64 // sends the socket refused (counted as lost)
 	Answers      uint64 // answers accepted (matching ID, question and source)
 	Rejected     uint64 // datagrams that did not match the query on their socket
-	Stale        uint64 // datagrams on a socket with no query (late answers)
+	Stale        uint64 // datagrams on a socket with no query (late answers to its last port)
 	Malformed    uint64 // matching answers that failed to parse
 	Truncated    uint64 // matching answers with TC set
 	Timeouts     uint64 // questions that ran out of attempts unanswered

@@ -51,6 +51,7 @@ func (h *udpHost) UnbindUDP(sock *udp.Socket) {
 		delete(s.udpPorts, p)
 	}
 	s.udpSend.remove(sock)
+	sock.SendQueued = false
 	for i, t := range s.udpTimers {
 		if t == sock {
 			s.udpTimers = append(s.udpTimers[:i], s.udpTimers[i+1:]...)

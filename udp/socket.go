@@ -12,7 +12,9 @@ type Host interface {
 	// BindUDP claims local port port (0: a random ephemeral port) for s and
 	// returns the port claimed.
 	BindUDP(s *Socket, port uint16) (uint16, error)
-	// UnbindUDP releases s's port.
+	// UnbindUDP releases s's port and forgets s: it takes s off its list of
+	// sockets with datagrams to send and its list of sockets with a
+	// deadline. Rebind relies on that to bind s again.
 	UnbindUDP(s *Socket)
 	// UDPSendReady tells the stack that s has datagrams queued to send.
 	UDPSendReady(s *Socket)
@@ -123,6 +125,55 @@ func (s *Socket) Bind(local netip.AddrPort) error {
 	s.local = netip.AddrPortFrom(a, p)
 	s.bound = true
 	return nil
+}
+
+// Rebind moves the socket to a new local port, as if it were closed and a
+// fresh socket bound in its place, but keeping its buffers, callbacks,
+// connected peer and counters. It releases the current port (if bound) and
+// then binds local; port 0 picks a fresh random ephemeral port. A DNS
+// resolver calls it before each query so that every query leaves from an
+// unpredictable port (RFC 5452) without a new socket. It allocates nothing,
+// and neither does package stack for it: its port table loses one entry
+// and gains one.
+//
+// Datagrams already received belonged to the old port and are discarded,
+// and so are datagrams queued but not yet sent: they were addressed from
+// the old port. A pending Recv stays pending, with its deadline: it is a
+// wait on this socket, not on a port, and completes with the first datagram
+// that reaches the new one. A sender refused with ErrWouldBlock is told
+// through OnWritable that the send ring has room again.
+//
+// On ErrAddressFamily or ErrClosed nothing changes. If the new bind fails
+// (ErrAddressInUse, ErrNoPorts) the old port is already released: the
+// socket is left unbound, and Bind, Rebind or a send binds it later.
+func (s *Socket) Rebind(local netip.AddrPort) error {
+	if s.closed {
+		return ErrClosed
+	}
+	if a := local.Addr(); a.IsValid() && !a.Is4() {
+		return ErrAddressFamily
+	}
+	if s.bound {
+		s.host.UnbindUDP(s)
+		s.bound = false
+		s.local = netip.AddrPort{}
+		// UnbindUDP took the socket off the host's lists; say so, or the
+		// next send or deadline would never be queued again.
+		s.SendQueued, s.TimerQueued = false, false
+	}
+	s.rx.Reset()
+	s.tx.Reset()
+	err := s.Bind(local)
+	if s.recvPending && s.recvDeadline != reactor.Never {
+		s.host.UDPTimerChanged(s)
+	}
+	if s.txBlocked {
+		s.txBlocked = false
+		if s.onWritable != nil {
+			s.onWritable()
+		}
+	}
+	return err
 }
 
 // Connect fixes the peer: Send goes there and only its datagrams are
