@@ -2,15 +2,14 @@ package interop
 
 import (
 	"context"
-	"net/netip"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/seed947b3480/legation/hal"
 	"github.com/seed947b3480/legation/reactor"
+	"github.com/seed947b3480/legation/servers/echo"
 	"github.com/seed947b3480/legation/stack"
-	"github.com/seed947b3480/legation/udp"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,7 +31,9 @@ func startDevice(t *testing.T, dev hal.Device, cfg stack.Config) *device {
 	}
 	d := &device{r: reactor.New(reactor.NewRealClock()), s: s, done: make(chan struct{})}
 	s.Spawn(d.r)
-	echoService(t, s, 7)
+	if _, err := echo.Serve(s, echo.Port); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d.stop = cancel
 	go func() { defer close(d.done); d.r.Run(ctx) }()
@@ -56,30 +57,6 @@ func (d *device) counters() stack.Counters {
 	var c stack.Counters
 	d.do(func() { c = d.s.Counters() })
 	return c
-}
-
-// echoService answers every datagram on port with its own bytes (RFC 862).
-func echoService(t *testing.T, s *stack.Stack, port uint16) {
-	sock := s.NewUDPSocket(udp.Config{RxBuffer: make([]byte, 32<<10), RxSlots: 64, TxBuffer: make([]byte, 32<<10), TxSlots: 64})
-	if err := sock.Bind(netip.AddrPortFrom(netip.Addr{}, port)); err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 2048)
-	drain := func() {
-		for {
-			from, p, ok := sock.Peek()
-			if !ok {
-				return
-			}
-			n := copy(buf, p)
-			if sock.SendTo(buf[:n], from) == udp.ErrWouldBlock {
-				return
-			}
-			sock.Discard()
-		}
-	}
-	sock.OnReadable(drain)
-	sock.OnWritable(drain)
 }
 
 // inNetns runs fn on an OS thread that has entered the named network

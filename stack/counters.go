@@ -30,7 +30,8 @@ const (
 	DropDeviceBusy                          // device had no transmit buffer
 	DropICMPRateLimited                     // ICMP error suppressed by the rate limit
 	DropBroadcastSource                     // Ethernet source is a broadcast or multicast MAC
-	DropNoSocket                            // UDP datagram for a port nobody holds
+	DropNoSocket                            // UDP datagram or TCP segment for a port nobody holds
+	DropListenOverflow                      // SYN for a listener whose backlog is full
 	numDropReasons
 )
 
@@ -62,6 +63,7 @@ var dropNames = [numDropReasons]string{
 	DropICMPRateLimited:   "icmp_rate_limited",
 	DropBroadcastSource:   "broadcast_source",
 	DropNoSocket:          "no_socket",
+	DropListenOverflow:    "listen_overflow",
 }
 
 // String names the reason in snake case, as counters are exported.
@@ -92,6 +94,7 @@ type Counters struct {
 	RxICMP, TxICMP     uint64
 	EchoRequests       uint64 // echo requests answered
 	RxUDP, TxUDP       uint64
+	RxTCP, TxTCP       uint64
 	UDPPortUnreachable uint64 // port-unreachable errors sent
 	ICMPErrorsSent     uint64
 	ICMPErrorsReceived uint64

@@ -9,6 +9,7 @@ const (
 	ErrNoRoute                     // no route to the destination
 	ErrLinkDown                    // the device's link is down
 	ErrDeviceBusy                  // the device has no transmit buffer free
+	ErrPortInUse                   // the TCP port (or every ephemeral port) is taken
 )
 
 var errorText = [...]string{
@@ -17,6 +18,7 @@ var errorText = [...]string{
 	ErrNoRoute:    "stack: no route to host",
 	ErrLinkDown:   "stack: link down",
 	ErrDeviceBusy: "stack: device transmit queue full",
+	ErrPortInUse:  "stack: TCP port in use",
 }
 
 func (e Error) Error() string {

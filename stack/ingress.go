@@ -118,6 +118,8 @@ func (s *Stack) receiveIPv4(b []byte, l2bcast bool) {
 		s.receiveICMP(&m, payload)
 	case wire.IPProtocolUDP:
 		s.receiveUDP(&m, payload)
+	case wire.IPProtocolTCP:
+		s.receiveTCP(&m, payload)
 	default:
 		s.drop(DropUnknownProtocol)
 		s.sendICMPError(&m, payload, wire.ICMPv4DestUnreachable, wire.ICMPv4CodeProtoUnreachable)

@@ -51,6 +51,9 @@ type Stack struct {
 	udpTimers []*udp.Socket
 	udpHost   udpHost
 
+	tcp     tcpTable
+	tcpNext int // where the next TCP output round starts, for fairness
+
 	counters Counters
 }
 
@@ -75,6 +78,7 @@ func New(dev hal.Device, cfg Config) (*Stack, error) {
 		udpPorts: make(map[uint16]*udp.Socket),
 	}
 	s.udpHost.s = s
+	s.tcp.init()
 	s.clocked, _ = dev.(hal.Clocked)
 	s.ipID = uint16(s.rng.Uint32())
 	s.arp.init(cfg.ARPCacheSize)
@@ -209,6 +213,11 @@ func (s *Stack) Poll(now reactor.Instant) reactor.Instant {
 		if s.sendUDP(budget) {
 			next = now
 		}
+	}
+	if tnext, more := s.pollTCP(budget); more {
+		next = now
+	} else {
+		next = reactor.Min(next, tnext)
 	}
 	next = reactor.Min(next, s.arp.poll(s))
 	next = reactor.Min(next, s.frag.poll(s))

@@ -3,6 +3,12 @@
 // return segments to send and the next deadline as data.
 //
 // What is here:
+//   - Conn, one connection's RFC 9293 state machine: Input a segment (Repr),
+//     Output the next one, PollAt and Poll for its timers; handshakes both
+//     ways, data with SACK, NewReno and RFC 6675 recovery, FIN in every
+//     state, TIME-WAIT, RFC 5961 hardening, PAWS, delayed ACKs, Nagle,
+//     zero-window probes, keep-alive, connect and user timeouts; the user
+//     side reads and writes its rings, with callbacks and futures;
 //   - Seq, 32-bit sequence numbers with modular comparison (RFC 9293 3.4,
 //     RFC 1982);
 //   - ISNGenerator, initial sequence numbers from a 4-microsecond clock

@@ -1,9 +1,10 @@
-// Command echo runs the RFC 862 echo service on UDP port 7 over a legation
-// stack (TCP port 7 joins when TCP lands).
+// Command echo runs the RFC 862 echo service on UDP and TCP port 7 over a
+// legation stack.
 //
 // On the default loopback link a second stack in the same process plays the
-// client: it sends -n datagrams, prints each echo and its round-trip time and
-// exits. On a TAP or QEMU link the service runs until interrupted:
+// client: it sends -n datagrams and then -n lines over one TCP connection,
+// prints each echo and its round-trip time and exits. On a TAP or QEMU link
+// the service runs until interrupted:
 //
 //	go run ./examples/echo                      # self-contained demo
 //	go run ./examples/echo -link tap:tap0       # answer the kernel over TAP
@@ -22,11 +23,11 @@ import (
 	"time"
 
 	"github.com/seed947b3480/legation/examples/internal/netup"
+	"github.com/seed947b3480/legation/servers/echo"
 	"github.com/seed947b3480/legation/stack"
+	"github.com/seed947b3480/legation/tcp"
 	"github.com/seed947b3480/legation/udp"
 )
-
-const echoPort = 7
 
 func main() {
 	link := netup.Register(flag.CommandLine)
@@ -40,7 +41,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer env.Close()
-	if err := serveEcho(env.Stack); err != nil {
+	if _, err := echo.Serve(env.Stack, echo.Port); err != nil {
 		fmt.Fprintln(os.Stderr, "echo:", err)
 		os.Exit(1)
 	}
@@ -54,7 +55,7 @@ func main() {
 			code = 1
 		}
 	} else {
-		fmt.Fprintf(os.Stderr, "echo: serving UDP port %d; Ctrl-C to stop\n", echoPort)
+		fmt.Fprintf(os.Stderr, "echo: serving UDP and TCP port %d; Ctrl-C to stop\n", echo.Port)
 		_ = env.Reactor.Run(ctx)
 	}
 	if *stats {
@@ -64,37 +65,10 @@ func main() {
 	os.Exit(code)
 }
 
-// serveEcho binds UDP port 7 and sends every datagram back to its source.
-func serveEcho(s *stack.Stack) error {
-	sock := s.NewUDPSocket(udp.Config{RxBuffer: make([]byte, 16<<10), RxSlots: 64, TxBuffer: make([]byte, 16<<10), TxSlots: 64})
-	if err := sock.Bind(netip.AddrPortFrom(netip.Addr{}, echoPort)); err != nil {
-		return err
-	}
-	buf := make([]byte, 64<<10)
-	// Peek before receiving: a datagram stays queued while the send ring is
-	// full, and OnWritable resumes the loop when it has room again.
-	drain := func() {
-		for {
-			from, p, ok := sock.Peek()
-			if !ok {
-				return
-			}
-			n := copy(buf, p)
-			if err := sock.SendTo(buf[:n], from); err == udp.ErrWouldBlock {
-				return
-			}
-			sock.Discard()
-		}
-	}
-	sock.OnReadable(drain)
-	sock.OnWritable(drain)
-	return nil
-}
-
 // demo has the peer stack send count datagrams to the echo service.
 func demo(env *netup.Env, count int) error {
 	cli := env.Peer.NewUDPSocket(udp.Config{})
-	server := netip.AddrPortFrom(env.Stack.Addr().Addr(), echoPort)
+	server := netip.AddrPortFrom(env.Stack.Addr().Addr(), echo.Port)
 	if err := cli.Connect(server); err != nil {
 		return err
 	}
@@ -115,8 +89,44 @@ func demo(env *netup.Env, count int) error {
 		if !bytes.Equal(buf[:res.N], msg) {
 			return fmt.Errorf("datagram %d came back altered: %q", i, buf[:res.N])
 		}
-		fmt.Printf("%d bytes from %s: %q time=%v\n", res.N, res.From, buf[:res.N], time.Since(start).Round(time.Microsecond))
+		fmt.Printf("udp: %d bytes from %s: %q time=%v\n", res.N, res.From, buf[:res.N], time.Since(start).Round(time.Microsecond))
 	}
+	return demoTCP(env, server, count)
+}
+
+// demoTCP has the peer stack send count lines over one TCP connection.
+func demoTCP(env *netup.Env, server netip.AddrPort, count int) error {
+	r := env.Reactor
+	c, err := env.Peer.DialTCP(server, tcp.Config{})
+	if err != nil {
+		return err
+	}
+	f := c.ConnectFuture()
+	r.RunUntil(5*time.Second, f.Done)
+	if err := f.Err(); err != nil || !f.Done() {
+		return fmt.Errorf("tcp connect to %s: %v", server, err)
+	}
+	local, _ := c.Tuple()
+	buf := make([]byte, 2048)
+	for i := 1; i <= count; i++ {
+		msg := []byte(fmt.Sprintf("line %d over TCP from %s\n", i, local))
+		start := time.Now()
+		if n, err := c.Write(msg); n != len(msg) {
+			return fmt.Errorf("tcp write: %d of %d bytes, %v", n, len(msg), err)
+		}
+		var got []byte
+		r.RunUntil(3*time.Second, func() bool {
+			n, _ := c.Read(buf)
+			got = append(got, buf[:n]...)
+			return len(got) >= len(msg)
+		})
+		if !bytes.Equal(got, msg) {
+			return fmt.Errorf("tcp line %d came back as %q", i, got)
+		}
+		fmt.Printf("tcp: %d bytes from %s: %q time=%v\n", len(got), server, bytes.TrimSpace(got), time.Since(start).Round(time.Microsecond))
+	}
+	c.Close()
+	r.RunUntil(3*time.Second, c.CloseFuture().Done)
 	return nil
 }
 

@@ -1,0 +1,187 @@
+package tcp
+
+import (
+	"net/netip"
+
+	"github.com/seed947b3480/legation/reactor"
+	"github.com/seed947b3480/legation/wire"
+)
+
+// Conn is one TCP connection: the state machine of RFC 9293 with its send
+// and receive rings, driven by the stack. It is sans-IO: Input takes a
+// segment that arrived, Output writes the next segment to send, PollAt
+// names the next instant a timer needs attention and Poll attends to it.
+// Nothing in it reads a clock, sleeps or blocks; every call is passed the
+// current instant.
+//
+// A Conn belongs to the reactor goroutine: the stack calls Input, Output
+// and Poll, the user calls Read, Write and Close, callbacks run inside the
+// stack's calls, and nothing is locked.
+//
+// Once established, a segment in and a segment out allocate nothing.
+//
+// What a Conn does not do: listen (a listener hands it a SYN through
+// AcceptSYN), make or check SYN cookies, find itself by 4-tuple, verify
+// checksums, or know about IP. It does not send urgent data (a received
+// URG is delivered as ordinary data, RFC 6093), generate D-SACK (RFC
+// 2883), send by Limited Transmit (RFC 3042), use ECN, or take part in
+// path MTU discovery; and it keeps FIN-WAIT-2 for as long as the peer
+// keeps its side open, as RFC 9293 does, leaving a bound on that to the
+// owner of a connection nobody reads any more.
+type Conn struct {
+	cfg     Config
+	state   State
+	err     error
+	opened  bool
+	passive bool
+
+	local, remote netip.AddrPort
+
+	// Send sequence variables (RFC 9293 3.3.1).
+	iss       Seq
+	sndUna    Seq
+	sndNxt    Seq    // next to send; a timeout pulls it back to sndUna (go-back-N)
+	sndMax    Seq    // highest sequence number sent plus one
+	sndWnd    uint32 // the peer's window in bytes, scaled
+	sndWl1    Seq
+	sndWl2    Seq
+	maxSndWnd uint32 // largest window the peer offered: RFC 5961 5.2 and SWS avoidance
+	sndShift  uint8  // the peer's window scale
+	smss      uint32 // payload per segment we send, after options in every segment
+
+	// Receive sequence variables.
+	irs      Seq
+	rcvNxt   Seq
+	rcvAdv   Seq   // right edge of the furthest window advertised; never moves back
+	rcvShift uint8 // our window scale
+
+	tx, rx Ring
+	asm    Assembler
+
+	finQueued  bool // the user closed the sending side: a FIN follows the data
+	finAcked   bool // ...and the peer acknowledged it
+	finRecvd   bool // the peer's FIN arrived in order
+	finHeld    bool // the peer's FIN arrived beyond a hole
+	finHeldSeq Seq  // ...at this sequence number
+	rdClosed   bool // Close: nothing more will be read
+
+	wsOK, sackOK, tsOK bool
+	tsRecent           uint32          // RFC 7323 TS.Recent
+	tsRecentAt         reactor.Instant // when TS.Recent was last set (RFC 7323 5.5)
+	tsOffset           uint32          // per-connection offset of our TSval clock
+	lastAckSent        Seq             // RFC 7323 Last.ACK.sent
+
+	rtt RTTEstimator
+	cc  NewReno
+	sb  Scoreboard
+
+	// What Output owes.
+	ackNow           bool // an ACK must go out now
+	ackSegs          int  // in-order segments received since our last ACK
+	sendSyn          bool // the SYN or SYN-ACK must be (re)sent
+	synRetransmitted bool
+	rtxNow           bool // retransmit at SND.UNA: fast retransmit or NewReno partial ACK
+	rtoRepeated      bool // the segment at SND.UNA was already resent by the timer
+	forceNow         bool // the persist timer fired: send despite SWS avoidance, or probe
+	keepNow          bool // a keep-alive probe is due
+	rstNow           bool // a reset must be sent: <SEQ=rstSeq><ACK=rstAck><CTL=rstFlags>
+	rstFlags         wire.TCPFlags
+	rstSeq, rstAck   Seq
+
+	challengeAt    reactor.Instant // start of the current challenge ACK period
+	challengeCount int             // challenge ACKs sent in it
+
+	// Timers. A deadline is reactor.Never when off.
+	now        reactor.Instant // the latest instant seen
+	rtoAt      reactor.Instant
+	delAckAt   reactor.Instant
+	persistAt  reactor.Instant
+	persistN   int // persist backoff exponent
+	twAt       reactor.Instant
+	openAt     reactor.Instant // connect timeout
+	flightAt   reactor.Instant // when SND.UNA last moved or the flight began: user timeout
+	lastRecv   reactor.Instant // last acceptable segment: keep-alive
+	probeSince reactor.Instant // first zero-window probe not yet answered, Never if none
+	lastSend   reactor.Instant // last data sent: restart after idle (RFC 5681 4.1)
+	keepProbes int
+
+	stats        Stats
+	events       event
+	onReadable   func()
+	onWritable   func()
+	onPeerClosed func()
+	onClosed     func(error)
+	connectF     reactor.Future[struct{}]
+	closeF       reactor.Future[struct{}]
+
+	// notifier hears of user calls that queue output (conn_notify.go).
+	notifier Notifier
+}
+
+// NewConn returns a closed connection set up by cfg, ready for Connect or
+// AcceptSYN. It allocates what cfg does not supply (buffers, the
+// reassembly table) now, so that nothing is allocated later.
+func NewConn(cfg Config) *Conn {
+	cfg = cfg.resolve()
+	return &Conn{
+		cfg:        cfg,
+		tx:         NewRing(cfg.TxBuffer),
+		rx:         NewRing(cfg.RxBuffer),
+		asm:        NewAssembler(cfg.OutOfOrderRanges),
+		rtt:        NewRTTEstimator(cfg.RTT),
+		rtoAt:      reactor.Never,
+		delAckAt:   reactor.Never,
+		persistAt:  reactor.Never,
+		twAt:       reactor.Never,
+		openAt:     reactor.Never,
+		probeSince: reactor.Never,
+	}
+}
+
+// Tuple returns the local and remote address and port.
+func (c *Conn) Tuple() (local, remote netip.AddrPort) { return c.local, c.remote }
+
+// State returns the connection state.
+func (c *Conn) State() State { return c.state }
+
+// Err returns why the connection closed: nil while open and after a
+// graceful close, else one of the Err values of this package.
+func (c *Conn) Err() error { return c.err }
+
+// unsent returns the queued bytes at or after SND.NXT.
+func (c *Conn) unsent() uint32 {
+	if d := c.dataEnd().Sub(c.sndNxt); d > 0 {
+		return uint32(d)
+	}
+	return 0
+}
+
+// dataEnd is the sequence number just past the queued data: our FIN's,
+// once the user closed.
+func (c *Conn) dataEnd() Seq { return c.sndUna.Add(uint32(c.tx.Len())) }
+
+// finSent reports whether our FIN went out and is not yet acknowledged.
+func (c *Conn) finSent() bool {
+	return c.finQueued && !c.finAcked && c.sndMax.GreaterThan(c.dataEnd())
+}
+
+// flight returns the sequence space sent and not acknowledged.
+func (c *Conn) flight() uint32 { return uint32(c.sndMax - c.sndUna) }
+
+// rcvWnd returns RCV.WND: what the peer may still send, by the window we
+// advertised.
+func (c *Conn) rcvWnd() uint32 {
+	if d := c.rcvAdv.Sub(c.rcvNxt); d > 0 {
+		return uint32(d)
+	}
+	return 0
+}
+
+// inRecovery reports whether SACK loss recovery (RFC 6675) is under way.
+func (c *Conn) inRecovery() bool {
+	_, rec := c.sb.RecoveryPoint()
+	return c.sackOK && rec
+}
+
+// due reports whether the deadline t has come at now.
+func due(t, now reactor.Instant) bool { return t != reactor.Never && !now.Before(t) }
