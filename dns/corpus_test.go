@@ -1,15 +1,15 @@
 package dns
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/seed947b3480/legation/internal/fixture"
 )
 
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/fuzz/FuzzDNSResponse from fuzzSeeds")
@@ -75,31 +75,13 @@ func fuzzSeeds(t testing.TB) map[string][]byte {
 	return seeds
 }
 
-// corpusFile renders one input in the go test fuzz v1 format.
-func corpusFile(in []byte) []byte {
-	return []byte(fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", in))
-}
-
 // The checked-in corpus holds every seed, byte for byte; with
 // -update-corpus the test writes it instead.
 func TestFuzzCorpus(t *testing.T) {
 	seeds := fuzzSeeds(t)
+	fixture.SyncCorpus(t, corpusDir, seeds, *updateCorpus, "go test ./dns -run TestFuzzCorpus -update-corpus")
 	if *updateCorpus {
-		if err := os.MkdirAll(corpusDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for name, in := range seeds {
-			if err := os.WriteFile(filepath.Join(corpusDir, "seed-"+name), corpusFile(in), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
 		return
-	}
-	for name, in := range seeds {
-		got, err := os.ReadFile(filepath.Join(corpusDir, "seed-"+name))
-		if err != nil || !bytes.Equal(got, corpusFile(in)) {
-			t.Errorf("seed %s missing or stale in %s (%v); run go test ./dns -run TestFuzzCorpus -update-corpus", name, corpusDir, err)
-		}
 	}
 	if len(seeds) < 25 {
 		t.Errorf("only %d seeds", len(seeds))

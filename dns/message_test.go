@@ -4,33 +4,16 @@ import (
 	"bytes"
 	"encoding/hex"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/seed947b3480/legation/internal/fixture"
 )
 
-// loadHex reads a fixture: hex digits, with # comment lines.
-func loadHex(t testing.TB, name string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name+".hex"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var digits strings.Builder
-	for _, line := range strings.Split(string(raw), "\n") {
-		if !strings.HasPrefix(line, "#") {
-			digits.WriteString(strings.TrimSpace(line))
-		}
-	}
-	b, err := hex.DecodeString(digits.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// loadHex reads testdata/name.hex (see fixture.ParseHex for the format).
+func loadHex(t testing.TB, name string) []byte { return fixture.LoadHex(t, name) }
 
 // The query is byte for byte what RFC 1035 4.1 lays out: ID, RD set, one
 // question, the name as length-prefixed labels, type, class IN.

@@ -3,12 +3,10 @@ package stack
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/seed947b3480/legation/internal/fixture"
 	"github.com/seed947b3480/legation/wire"
 )
 
@@ -102,31 +100,13 @@ func slug(s string) string {
 	return string(b)
 }
 
-// corpusFile renders one input in the go test fuzz v1 format.
-func corpusFile(in []byte) []byte {
-	return []byte(fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", in))
-}
-
 // The checked-in corpus holds every seed, byte for byte; with
 // -update-corpus the test writes it instead.
 func TestFuzzCorpus(t *testing.T) {
 	seeds := fuzzSeeds()
+	fixture.SyncCorpus(t, corpusDir, seeds, *updateCorpus, "go test ./stack -run TestFuzzCorpus -update-corpus")
 	if *updateCorpus {
-		if err := os.MkdirAll(corpusDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for name, in := range seeds {
-			if err := os.WriteFile(filepath.Join(corpusDir, "seed-"+name), corpusFile(in), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
 		return
-	}
-	for name, in := range seeds {
-		got, err := os.ReadFile(filepath.Join(corpusDir, "seed-"+name))
-		if err != nil || !bytes.Equal(got, corpusFile(in)) {
-			t.Errorf("seed %s missing or stale in %s (%v); run go test ./stack -run TestFuzzCorpus -update-corpus", name, corpusDir, err)
-		}
 	}
 	if len(seeds) < 40 {
 		t.Errorf("only %d seeds", len(seeds))

@@ -80,8 +80,12 @@ func (s *Stack) arpMiss(nexthop netip.Addr, e *arpEntry) {
 	}
 }
 
+// beginPending lends a free pending slot for a frame to an unresolved
+// nexthop (e is its cache entry, nil if none). The miss is counted, and
+// resolution started, only when a frame is really parked
+// (endFrame) or cannot be (no free slot), so a caller that leases a slot and
+// then finds nothing to send (abandonFrame) leaves no trace.
 func (s *Stack) beginPending(nexthop netip.Addr, e *arpEntry) (frameSlot, DropReason, bool) {
-	s.arpMiss(nexthop, e)
 	for i := range s.pending {
 		if p := &s.pending[i]; !p.used {
 			eth := wire.EthernetRepr{Src: s.mac, EtherType: wire.EtherTypeIPv4}
@@ -90,6 +94,7 @@ func (s *Stack) beginPending(nexthop netip.Addr, e *arpEntry) (frameSlot, DropRe
 			return frameSlot{buf: p.buf, pending: i}, 0, true
 		}
 	}
+	s.arpMiss(nexthop, e)
 	return frameSlot{}, DropARPPendingFull, false
 }
 
@@ -107,6 +112,14 @@ func (s *Stack) endFrame(f frameSlot, n int) {
 	p := &s.pending[f.pending]
 	s.pendingSeq++
 	p.n, p.used, p.seq = n, true, s.pendingSeq
+	s.arpMiss(p.nexthop, s.arp.lookup(p.nexthop))
+}
+
+// abandonFrame gives back a slot from beginFrame without sending anything.
+func (s *Stack) abandonFrame(f frameSlot) {
+	if f.pending < 0 {
+		s.dev.Commit(0)
+	}
 }
 
 func (s *Stack) freePending() int {

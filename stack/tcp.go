@@ -257,8 +257,10 @@ func (s *Stack) finishTCPFrame(f frameSlot, dst netip.Addr, n int) {
 }
 
 // pollTCP fires due timers and sends what the connections have, at most
-// budget segments, one connection after another in turn; it answers the
-// earliest timer and whether output remains.
+// budget segments, one connection after another in turn, and forgets the
+// connections that reached CLOSED; it answers the earliest timer and whether
+// output remains. A connection with nothing due costs one PollAt: no route
+// lookup and no frame lease.
 func (s *Stack) pollTCP(budget int) (next reactor.Instant, more bool) {
 	next = reactor.Never
 	list := s.tcp.list
@@ -270,39 +272,46 @@ func (s *Stack) pollTCP(budget int) (next reactor.Instant, more bool) {
 	for i := 0; i < n; i++ {
 		e := list[(start+i)%n]
 		c := e.c
-		if at := c.PollAt(); at != reactor.Never && at <= s.now {
-			c.Poll(s.now)
-			s.tcpAfterInput(e)
+		if at := c.PollAt(); at > s.now {
+			next = reactor.Min(next, at)
+			continue
 		}
-		for budget > 0 {
-			local, remote := c.Tuple()
-			nexthop, ok := s.route(remote.Addr())
-			if !ok {
-				break
-			}
-			f, why, ok := s.beginFrame(nexthop)
-			if !ok {
-				if why == DropDeviceBusy {
-					s.tcpNext = (start + i) % n
-					return reactor.Min(next, c.PollAt()), true
-				}
-				break
-			}
-			seg, ok := c.Output(s.now, f.buf[wire.EthernetHeaderLen+wire.IPv4HeaderLen:s.mtu], local.Addr(), remote.Addr())
-			if !ok {
-				if f.pending < 0 {
-					s.dev.Commit(0)
-				}
-				break
-			}
-			s.finishTCPFrame(f, remote.Addr(), seg)
-			budget--
+		c.Poll(s.now)
+		s.tcpAfterInput(e)
+		if s.tcpOutput(c, &budget) {
+			s.tcpNext = (start + i) % n
+			return reactor.Min(next, c.PollAt()), true
 		}
 		next = reactor.Min(next, c.PollAt())
 	}
 	s.tcpNext = (start + 1) % n
 	s.reapTCP()
 	return next, budget == 0
+}
+
+// tcpOutput sends c's segments while it has some and the budget lasts. It
+// reports true when the device ran out of room, so the round stops there
+// and resumes with c when the device wakes the stack.
+func (s *Stack) tcpOutput(c *tcp.Conn, budget *int) (deviceFull bool) {
+	local, remote := c.Tuple()
+	nexthop, ok := s.route(remote.Addr())
+	if !ok {
+		return false
+	}
+	for *budget > 0 {
+		f, why, ok := s.beginFrame(nexthop)
+		if !ok {
+			return why == DropDeviceBusy
+		}
+		n, ok := c.Output(s.now, f.buf[wire.EthernetHeaderLen+wire.IPv4HeaderLen:s.mtu], local.Addr(), remote.Addr())
+		if !ok {
+			s.abandonFrame(f)
+			return false
+		}
+		s.finishTCPFrame(f, remote.Addr(), n)
+		*budget--
+	}
+	return false
 }
 
 // reapTCP forgets connections that reached CLOSED.

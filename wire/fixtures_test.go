@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/hex"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed947b3480/legation/internal/fixture"
 )
 
 // The *.hex files in testdata are frames the Linux kernel sent, recorded by
@@ -23,30 +23,8 @@ var (
 	macB  = HardwareAddr{0x02, 0, 0, 0, 0x99, 0x02}
 )
 
-// loadHex reads testdata/name.hex: '#' lines are comments, and a line's
-// "0x0000:" offset prefix, as tcpdump -xx prints it, is dropped.
-func loadHex(tb testing.TB, name string) []byte {
-	tb.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", name+".hex"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var digits strings.Builder
-	for _, line := range strings.Split(string(raw), "\n") {
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		if i := strings.Index(line, ":"); i >= 0 {
-			line = line[i+1:]
-		}
-		digits.WriteString(strings.Join(strings.Fields(line), ""))
-	}
-	b, err := hex.DecodeString(digits.String())
-	if err != nil {
-		tb.Fatalf("%s: %v", name, err)
-	}
-	return b
-}
+// loadHex reads testdata/name.hex (see fixture.ParseHex for the format).
+func loadHex(tb testing.TB, name string) []byte { return fixture.LoadHex(tb, name) }
 
 // mustLayers splits a captured IPv4 frame, checking the Ethernet and IPv4
 // headers against the want values and that the IPv4 checksum verifies.

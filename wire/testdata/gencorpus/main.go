@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/seed947b3480/legation/internal/fixture"
 	"github.com/seed947b3480/legation/wire"
 )
 
@@ -36,17 +37,7 @@ func loadHex(path string) []byte {
 	if err != nil {
 		log.Fatal(err)
 	}
-	var digits strings.Builder
-	for _, line := range strings.Split(string(raw), "\n") {
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		if i := strings.Index(line, ":"); i >= 0 {
-			line = line[i+1:]
-		}
-		digits.WriteString(strings.Join(strings.Fields(line), ""))
-	}
-	b, err := hex.DecodeString(digits.String())
+	b, err := fixture.ParseHex(raw)
 	if err != nil {
 		log.Fatalf("%s: %v", path, err)
 	}
@@ -216,8 +207,7 @@ func main() {
 			log.Fatal(err)
 		}
 		for name, b := range seeds {
-			data := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", b)
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, name), fixture.CorpusFile(b), 0o644); err != nil {
 				log.Fatal(err)
 			}
 			n++
