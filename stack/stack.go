@@ -51,8 +51,7 @@ type Stack struct {
 	udpTimers []*udp.Socket
 	udpHost   udpHost
 
-	tcp     tcpTable
-	tcpNext int // where the next TCP output round starts, for fairness
+	tcp tcpTable
 
 	counters Counters
 }

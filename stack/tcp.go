@@ -10,112 +10,65 @@ import (
 )
 
 // tcpKey finds a connection: the local address is the stack's own, so the
-// local port and the remote address and port are enough.
+// local port and the remote address and port are enough. It is packed (20
+// bytes, no pointer) because ten thousand connections mean ten thousand
+// keys in the table.
 type tcpKey struct {
-	local  uint16
-	remote netip.AddrPort
+	remote     [16]byte
+	remotePort uint16
+	local      uint16
+}
+
+func makeTCPKey(local uint16, remote netip.AddrPort) tcpKey {
+	return tcpKey{remote: remote.Addr().As16(), remotePort: remote.Port(), local: local}
 }
 
 // tcpEntry is the stack's record of one connection.
 type tcpEntry struct {
-	c        *tcp.Conn
-	key      tcpKey
-	listener *TCPListener // until accepted
+	c       *tcp.Conn
+	at      reactor.Instant // deadline in the timer heap
+	key     tcpKey
+	heapIdx int32 // position in the heap, -1 if not in it
+	queued  bool  // in the run queue
 }
 
-// tcpTable holds the connections and listeners. Lookup by 4-tuple and by
-// port is a map access; every poll walks the connections for their timers
-// and output (a timer wheel replaces the walk when thousands of idle
-// connections make it matter).
-type tcpTable struct {
-	conns     map[tcpKey]*tcpEntry
-	list      []*tcpEntry
-	listeners map[uint16]*TCPListener
-	isn       tcp.ISNGenerator
+// tcpNotifier is the stack as every connection's tcp.Notifier: a user
+// call that gives a connection something to send puts it in the run
+// queue and wakes the stack.
+type tcpNotifier Stack
+
+func (n *tcpNotifier) Notify(c *tcp.Conn) {
+	s := (*Stack)(n)
+	local, remote := c.Tuple()
+	if e := s.tcp.conns[makeTCPKey(local.Port(), remote)]; e != nil && e.c == c {
+		s.tcpQueue(e)
+		s.wake()
+	}
 }
+
+// tcpTable holds the connections and listeners: lookup by 4-tuple and by
+// port is a map access, and a poll visits only the connections the
+// scheduler (tcp_sched.go) names.
+type tcpTable struct {
+	conns      map[tcpKey]*tcpEntry
+	run        tcpRunQueue
+	timers     tcpTimers
+	listeners  map[uint16]*TCPListener
+	listenList []*TCPListener // the same, in a fixed order for polling
+	isn        tcp.ISNGenerator
+	cookies    tcp.SYNCookies
+}
+
+// tcpTurn is how many segments one connection sends before the next one
+// in the run queue has its turn, so a bulk transfer cannot starve the
+// others.
+const tcpTurn = 8
 
 func (t *tcpTable) init() {
 	t.conns = make(map[tcpKey]*tcpEntry)
 	t.listeners = make(map[uint16]*TCPListener)
 	t.isn = tcp.NewISNGenerator()
-}
-
-// TCPListener accepts connections on one port. Connections still in the
-// handshake and established ones not yet accepted count against Backlog;
-// a SYN beyond it is dropped (the peer retries), as Linux does without
-// SYN cookies.
-type TCPListener struct {
-	s        *Stack
-	port     uint16
-	cfg      tcp.Config
-	backlog  int
-	inflight int
-	ready    []*tcp.Conn
-	onAccept func()
-	closed   bool
-}
-
-// ListenConfig configures a listener.
-type ListenConfig struct {
-	// Conn is the configuration of accepted connections. Its buffers, if
-	// set, would be shared: leave them nil and each connection gets its own.
-	Conn tcp.Config
-	// Backlog bounds connections in the handshake plus those not yet
-	// accepted. Default 16.
-	Backlog int
-}
-
-// ListenTCP opens a listener on port.
-func (s *Stack) ListenTCP(port uint16, cfg ListenConfig) (*TCPListener, error) {
-	if port == 0 {
-		return nil, ErrBadConfig
-	}
-	if _, taken := s.tcp.listeners[port]; taken {
-		return nil, ErrPortInUse
-	}
-	if cfg.Backlog <= 0 {
-		cfg.Backlog = 16
-	}
-	cfg.Conn.RxBuffer, cfg.Conn.TxBuffer = nil, nil
-	l := &TCPListener{s: s, port: port, cfg: s.tcpConfig(cfg.Conn), backlog: cfg.Backlog}
-	s.tcp.listeners[port] = l
-	return l, nil
-}
-
-// Accept returns the oldest established connection not yet accepted.
-func (l *TCPListener) Accept() (*tcp.Conn, bool) {
-	if len(l.ready) == 0 {
-		return nil, false
-	}
-	c := l.ready[0]
-	copy(l.ready, l.ready[1:])
-	l.ready[len(l.ready)-1] = nil
-	l.ready = l.ready[:len(l.ready)-1]
-	l.inflight--
-	return c, true
-}
-
-// OnAccept registers fn to run when a connection is ready to Accept.
-func (l *TCPListener) OnAccept(fn func()) { l.onAccept = fn }
-
-// Close stops listening; connections not yet accepted are reset.
-func (l *TCPListener) Close() {
-	if l.closed {
-		return
-	}
-	l.closed = true
-	delete(l.s.tcp.listeners, l.port)
-	for _, c := range l.ready {
-		c.Abort()
-	}
-	l.ready = nil
-	for _, e := range l.s.tcp.list {
-		if e.listener == l {
-			e.c.Abort()
-			e.listener = nil
-		}
-	}
-	l.s.wake()
+	t.cookies = tcp.NewSYNCookies()
 }
 
 // DialTCP starts an active open to remote from a random ephemeral port. The
@@ -132,7 +85,7 @@ func (s *Stack) DialTCP(remote netip.AddrPort, cfg tcp.Config) (*tcp.Conn, error
 	start := s.rng.Uint32N(span)
 	for i := uint32(0); i < span; i++ {
 		port := uint16(first + (start+i)%span)
-		key := tcpKey{local: port, remote: remote}
+		key := makeTCPKey(port, remote)
 		if _, taken := s.tcp.conns[key]; taken {
 			continue
 		}
@@ -144,8 +97,7 @@ func (s *Stack) DialTCP(remote netip.AddrPort, cfg tcp.Config) (*tcp.Conn, error
 		if err := c.Connect(s.now, local, remote, s.tcp.isn.ISN(s.now, local, remote)); err != nil {
 			return nil, err
 		}
-		c.SetNotifier(s.waker)
-		s.tcpAdd(&tcpEntry{c: c, key: key})
+		s.tcpQueue(s.tcpAdd(c, key))
 		s.wake()
 		return c, nil
 	}
@@ -160,9 +112,26 @@ func (s *Stack) tcpConfig(cfg tcp.Config) tcp.Config {
 	return cfg
 }
 
-func (s *Stack) tcpAdd(e *tcpEntry) {
-	s.tcp.conns[e.key] = e
-	s.tcp.list = append(s.tcp.list, e)
+func (s *Stack) tcpAdd(c *tcp.Conn, key tcpKey) *tcpEntry {
+	e := &tcpEntry{c: c, key: key, heapIdx: -1, at: reactor.Never}
+	c.SetNotifier((*tcpNotifier)(s))
+	s.tcp.conns[key] = e
+	return e
+}
+
+// tcpQueue puts e at the back of the run queue unless it is there.
+func (s *Stack) tcpQueue(e *tcpEntry) {
+	if !e.queued {
+		e.queued = true
+		s.tcp.run.pushBack(e)
+	}
+}
+
+// tcpForget drops a closed connection from the table.
+func (s *Stack) tcpForget(e *tcpEntry) {
+	s.tcp.timers.remove(e)
+	delete(s.tcp.conns, e.key)
+	e.c.SetNotifier(nil)
 }
 
 func (s *Stack) receiveTCP(m *ipMeta, b []byte) {
@@ -185,56 +154,35 @@ func (s *Stack) receiveTCP(m *ipMeta, b []byte) {
 		return
 	}
 	s.counters.RxTCP++
-	key := tcpKey{local: p.DstPort(), remote: netip.AddrPortFrom(m.src, p.SrcPort())}
-	if e := s.tcp.conns[key]; e != nil {
+	remote := netip.AddrPortFrom(m.src, p.SrcPort())
+	if e := s.tcp.conns[makeTCPKey(p.DstPort(), remote)]; e != nil {
 		e.c.Input(s.now, &seg)
-		s.tcpAfterInput(e)
+		s.tcpQueue(e)
 		return
 	}
-	if l := s.tcp.listeners[p.DstPort()]; l != nil && seg.Flags&(wire.TCPSyn|wire.TCPAck|wire.TCPRst) == wire.TCPSyn {
-		if l.inflight >= l.backlog {
-			s.drop(DropListenOverflow)
-			return
-		}
-		c := tcp.NewConn(l.cfg)
+	if l := s.tcp.listeners[p.DstPort()]; l != nil {
 		local := netip.AddrPortFrom(m.dst, p.DstPort())
-		if err := c.AcceptSYN(s.now, local, key.remote, &seg, s.tcp.isn.ISN(s.now, local, key.remote)); err != nil {
-			s.drop(DropBadLength)
-			return
+		reply, send, ready := l.l.Input(s.now, local, remote, &seg)
+		if send {
+			s.sendTCP(m.src, p.DstPort(), p.SrcPort(), &reply)
 		}
-		l.inflight++
-		c.SetNotifier(s.waker)
-		s.tcpAdd(&tcpEntry{c: c, key: key, listener: l})
+		if !send && !ready && seg.Flags&wire.TCPSyn != 0 {
+			s.drop(DropListenOverflow)
+		}
+		if ready && l.onAccept != nil {
+			l.onAccept()
+		}
 		return
 	}
 	s.drop(DropNoSocket)
 	if reply, ok := tcp.ResetFor(&seg); ok {
-		s.sendTCPReset(m.src, p.DstPort(), p.SrcPort(), &reply)
+		s.sendTCP(m.src, p.DstPort(), p.SrcPort(), &reply)
 	}
 }
 
-// tcpAfterInput hands a connection that finished its handshake to its
-// listener.
-func (s *Stack) tcpAfterInput(e *tcpEntry) {
-	l := e.listener
-	if l == nil {
-		return
-	}
-	switch e.c.State() {
-	case tcp.SynReceived:
-		return
-	case tcp.Closed:
-		l.inflight--
-	default:
-		l.ready = append(l.ready, e.c)
-		if l.onAccept != nil {
-			l.onAccept()
-		}
-	}
-	e.listener = nil
-}
-
-func (s *Stack) sendTCPReset(dst netip.Addr, srcPort, dstPort uint16, r *tcp.Repr) {
+// sendTCP sends one segment that belongs to no connection: a reset, or a
+// listener's SYN-ACK.
+func (s *Stack) sendTCP(dst netip.Addr, srcPort, dstPort uint16, r *tcp.Repr) {
 	nexthop, ok := s.route(dst)
 	if !ok {
 		return
@@ -243,7 +191,11 @@ func (s *Stack) sendTCPReset(dst netip.Addr, srcPort, dstPort uint16, r *tcp.Rep
 	if !ok {
 		return
 	}
-	n := r.Emit(f.buf[wire.EthernetHeaderLen+wire.IPv4HeaderLen:], srcPort, dstPort, s.srcAddr(), dst)
+	n := r.Emit(f.buf[wire.EthernetHeaderLen+wire.IPv4HeaderLen:s.mtu], srcPort, dstPort, s.srcAddr(), dst)
+	if n == 0 {
+		s.abandonFrame(f)
+		return
+	}
 	s.finishTCPFrame(f, dst, n)
 }
 
@@ -256,77 +208,67 @@ func (s *Stack) finishTCPFrame(f frameSlot, dst netip.Addr, n int) {
 	s.counters.TxTCP++
 }
 
-// pollTCP fires due timers and sends what the connections have, at most
-// budget segments, one connection after another in turn, and forgets the
-// connections that reached CLOSED; it answers the earliest timer and whether
-// output remains. A connection with nothing due costs one PollAt: no route
-// lookup and no frame lease.
+// pollTCP moves due timers into the run queue, then gives each queued
+// connection a turn: its timers, then up to tcpTurn segments, while the
+// budget lasts. A connection with more to send goes to the back of the
+// queue; one the device had no room for stays at the front. It answers
+// the earliest deadline and whether work remains now.
 func (s *Stack) pollTCP(budget int) (next reactor.Instant, more bool) {
-	next = reactor.Never
-	list := s.tcp.list
-	n := len(list)
-	if n == 0 {
-		return next, false
+	next = s.pollListeners(&budget)
+	t := &s.tcp
+	for {
+		e, ok := t.timers.popDue(s.now)
+		if !ok {
+			break
+		}
+		s.tcpQueue(e)
 	}
-	start := s.tcpNext % n
-	for i := 0; i < n; i++ {
-		e := list[(start+i)%n]
+	for budget > 0 && t.run.len() > 0 {
+		e := t.run.popFront()
+		e.queued = false
 		c := e.c
-		if at := c.PollAt(); at > s.now {
-			next = reactor.Min(next, at)
-			continue
+		if c.PollAt() <= s.now {
+			c.Poll(s.now)
 		}
-		c.Poll(s.now)
-		s.tcpAfterInput(e)
-		if s.tcpOutput(c, &budget) {
-			s.tcpNext = (start + i) % n
-			return reactor.Min(next, c.PollAt()), true
+		sent, full := s.tcpOutput(c, min(budget, tcpTurn))
+		budget -= sent
+		at := c.PollAt()
+		switch {
+		case full:
+			e.queued = true
+			t.run.pushFront(e)
+			return reactor.Min(next, t.timers.top()), true
+		case at <= s.now && sent > 0:
+			s.tcpQueue(e)
+		case c.State() == tcp.Closed && at == reactor.Never:
+			s.tcpForget(e)
+		default:
+			t.timers.schedule(e, at)
 		}
-		next = reactor.Min(next, c.PollAt())
 	}
-	s.tcpNext = (start + 1) % n
-	s.reapTCP()
-	return next, budget == 0
+	return reactor.Min(next, t.timers.top()), t.run.len() > 0
 }
 
-// tcpOutput sends c's segments while it has some and the budget lasts. It
-// reports true when the device ran out of room, so the round stops there
-// and resumes with c when the device wakes the stack.
-func (s *Stack) tcpOutput(c *tcp.Conn, budget *int) (deviceFull bool) {
+// tcpOutput sends up to limit of c's segments. It reports how many went
+// out and whether the device ran out of room.
+func (s *Stack) tcpOutput(c *tcp.Conn, limit int) (sent int, deviceFull bool) {
 	local, remote := c.Tuple()
 	nexthop, ok := s.route(remote.Addr())
 	if !ok {
-		return false
+		return 0, false
 	}
-	for *budget > 0 {
+	for sent < limit {
 		f, why, ok := s.beginFrame(nexthop)
 		if !ok {
-			return why == DropDeviceBusy
+			return sent, why == DropDeviceBusy
 		}
 		n, ok := c.Output(s.now, f.buf[wire.EthernetHeaderLen+wire.IPv4HeaderLen:s.mtu], local.Addr(), remote.Addr())
 		if !ok {
 			s.abandonFrame(f)
-			return false
+			return sent, false
 		}
 		s.finishTCPFrame(f, remote.Addr(), n)
-		*budget--
+		sent++
 	}
-	return false
-}
-
-// reapTCP forgets connections that reached CLOSED.
-func (s *Stack) reapTCP() {
-	list := s.tcp.list[:0]
-	for _, e := range s.tcp.list {
-		if e.c.State() == tcp.Closed {
-			if e.listener != nil {
-				e.listener.inflight--
-			}
-			delete(s.tcp.conns, e.key)
-			continue
-		}
-		list = append(list, e)
-	}
-	clear(s.tcp.list[len(list):])
-	s.tcp.list = list
+	return sent, false
 }

@@ -29,13 +29,17 @@ import (
 // keeps its side open, as RFC 9293 does, leaving a bound on that to the
 // owner of a connection nobody reads any more.
 type Conn struct {
-	cfg     Config
-	state   State
-	err     error
-	opened  bool
-	passive bool
+	cfg      settings
+	state    State
+	opened   bool
+	passive  bool
+	events   event
+	sndShift uint8 // the peer's window scale
+	rcvShift uint8 // our window scale
+	err      Error // why it closed; 0 while open and after a graceful close
+	happened event // the future-completing events fired so far
 
-	local, remote netip.AddrPort
+	local, remote endpoint
 
 	// Send sequence variables (RFC 9293 3.3.1).
 	iss       Seq
@@ -46,14 +50,12 @@ type Conn struct {
 	sndWl1    Seq
 	sndWl2    Seq
 	maxSndWnd uint32 // largest window the peer offered: RFC 5961 5.2 and SWS avoidance
-	sndShift  uint8  // the peer's window scale
 	smss      uint32 // payload per segment we send, after options in every segment
 
 	// Receive sequence variables.
-	irs      Seq
-	rcvNxt   Seq
-	rcvAdv   Seq   // right edge of the furthest window advertised; never moves back
-	rcvShift uint8 // our window scale
+	irs    Seq
+	rcvNxt Seq
+	rcvAdv Seq // right edge of the furthest window advertised; never moves back
 
 	tx, rx Ring
 	asm    Assembler
@@ -76,9 +78,9 @@ type Conn struct {
 	sb  Scoreboard
 
 	// What Output owes.
-	ackNow           bool // an ACK must go out now
-	ackSegs          int  // in-order segments received since our last ACK
-	sendSyn          bool // the SYN or SYN-ACK must be (re)sent
+	ackNow           bool  // an ACK must go out now
+	ackSegs          int32 // in-order segments received since our last ACK
+	sendSyn          bool  // the SYN or SYN-ACK must be (re)sent
 	synRetransmitted bool
 	rtxNow           bool // retransmit at SND.UNA: fast retransmit or NewReno partial ACK
 	rtoRepeated      bool // the segment at SND.UNA was already resent by the timer
@@ -89,30 +91,28 @@ type Conn struct {
 	rstSeq, rstAck   Seq
 
 	challengeAt    reactor.Instant // start of the current challenge ACK period
-	challengeCount int             // challenge ACKs sent in it
+	challengeCount int32           // challenge ACKs sent in it
 
 	// Timers. A deadline is reactor.Never when off.
 	now        reactor.Instant // the latest instant seen
 	rtoAt      reactor.Instant
 	delAckAt   reactor.Instant
 	persistAt  reactor.Instant
-	persistN   int // persist backoff exponent
+	persistN   int32 // persist backoff exponent
 	twAt       reactor.Instant
 	openAt     reactor.Instant // connect timeout
 	flightAt   reactor.Instant // when SND.UNA last moved or the flight began: user timeout
 	lastRecv   reactor.Instant // last acceptable segment: keep-alive
 	probeSince reactor.Instant // first zero-window probe not yet answered, Never if none
 	lastSend   reactor.Instant // last data sent: restart after idle (RFC 5681 4.1)
-	keepProbes int
+	keepProbes int32
 
 	stats        Stats
-	events       event
 	onReadable   func()
 	onWritable   func()
 	onPeerClosed func()
 	onClosed     func(error)
-	connectF     reactor.Future[struct{}]
-	closeF       reactor.Future[struct{}]
+	futs         *connFutures // made on the first ConnectFuture or CloseFuture
 
 	// notifier hears of user calls that queue output (conn_notify.go).
 	notifier Notifier
@@ -124,7 +124,7 @@ type Conn struct {
 func NewConn(cfg Config) *Conn {
 	cfg = cfg.resolve()
 	return &Conn{
-		cfg:        cfg,
+		cfg:        cfg.settings(),
 		tx:         NewRing(cfg.TxBuffer),
 		rx:         NewRing(cfg.RxBuffer),
 		asm:        NewAssembler(cfg.OutOfOrderRanges),
@@ -139,14 +139,21 @@ func NewConn(cfg Config) *Conn {
 }
 
 // Tuple returns the local and remote address and port.
-func (c *Conn) Tuple() (local, remote netip.AddrPort) { return c.local, c.remote }
+func (c *Conn) Tuple() (local, remote netip.AddrPort) {
+	return c.local.addrPort(), c.remote.addrPort()
+}
 
 // State returns the connection state.
 func (c *Conn) State() State { return c.state }
 
 // Err returns why the connection closed: nil while open and after a
 // graceful close, else one of the Err values of this package.
-func (c *Conn) Err() error { return c.err }
+func (c *Conn) Err() error {
+	if c.err == 0 {
+		return nil
+	}
+	return c.err
+}
 
 // unsent returns the queued bytes at or after SND.NXT.
 func (c *Conn) unsent() uint32 {

@@ -48,7 +48,7 @@ func (c *Conn) processAck(now reactor.Instant, seg *Repr, pure bool) bool {
 	case Closing:
 		c.enterTimeWait(now)
 	case LastAck:
-		c.terminate(nil)
+		c.terminate(0)
 		return false
 	}
 	return true

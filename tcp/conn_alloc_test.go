@@ -177,3 +177,13 @@ func TestConnFootprint(t *testing.T) {
 		t.Fatalf("a Conn is %d bytes beyond its rings, over the %d allowed", size, limit)
 	}
 }
+
+// An idle connection's record fits the 768-byte allocation class: every
+// field added costs ten thousand connections 128 bytes each once it
+// crosses into the next class. (Buffers and the reassembly table are
+// separate.)
+func TestConnSize(t *testing.T) {
+	if n := unsafe.Sizeof(Conn{}); n > 768 {
+		t.Fatalf("Conn is %d bytes, over the 768-byte class", n)
+	}
+}

@@ -120,3 +120,26 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return d
 }
+
+// settings is what a Conn keeps of its Config once it is made: the buffers
+// became its rings, the RTT bounds its estimator and the reassembly limit
+// its table, so only the rest stays, packed, to keep an idle connection
+// small.
+type settings struct {
+	DelayedAck, ConnectTimeout, UserTimeout, TimeWait time.Duration
+	KeepAlive, KeepAliveInterval                      time.Duration
+	KeepAliveCount                                    int32
+	MSS                                               uint16
+	DisableSACK, DisableTimestamps                    bool
+	DisableWindowScale, NoDelay                       bool
+}
+
+// settings returns what a Conn keeps of a resolved c.
+func (c Config) settings() settings {
+	return settings{
+		DelayedAck: c.DelayedAck, ConnectTimeout: c.ConnectTimeout, UserTimeout: c.UserTimeout, TimeWait: c.TimeWait,
+		KeepAlive: c.KeepAlive, KeepAliveInterval: c.KeepAliveInterval, KeepAliveCount: int32(c.KeepAliveCount),
+		MSS: c.MSS, DisableSACK: c.DisableSACK, DisableTimestamps: c.DisableTimestamps,
+		DisableWindowScale: c.DisableWindowScale, NoDelay: c.NoDelay,
+	}
+}

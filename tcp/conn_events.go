@@ -23,8 +23,9 @@ func (c *Conn) fire() {
 		return
 	}
 	c.events = 0
-	if ev&evConnected != 0 {
-		c.connectF.Complete(struct{}{}, nil)
+	c.happened |= ev & (evConnected | evCloseDone | evClosed)
+	if c.futs != nil {
+		c.futs.complete(c, ev)
 	}
 	if ev&evReadable != 0 && c.onReadable != nil {
 		c.onReadable()
@@ -35,25 +36,50 @@ func (c *Conn) fire() {
 	if ev&evWritable != 0 && c.onWritable != nil && c.writeErr() == nil && c.tx.Free() > 0 {
 		c.onWritable()
 	}
-	if ev&evCloseDone != 0 {
-		c.closeF.Complete(struct{}{}, nil)
-	}
-	if ev&evClosed != 0 {
-		err := c.err
-		if err == nil {
-			err = ErrClosed
-		}
-		c.connectF.Complete(struct{}{}, err)
-		c.closeF.Complete(struct{}{}, c.err)
-		if c.onClosed != nil {
-			c.onClosed(c.err)
-		}
+	if ev&evClosed != 0 && c.onClosed != nil {
+		c.onClosed(c.Err())
 	}
 }
 
-// terminate enters CLOSED with err (nil for a graceful end) and stops
+// connFutures are a connection's futures, made only when the user asks
+// for one: most connections never do, and an idle connection stays
+// smaller without them.
+type connFutures struct {
+	connect, close reactor.Future[struct{}]
+}
+
+// complete resolves the futures for the events in ev. A future already
+// done ignores a second completion.
+func (f *connFutures) complete(c *Conn, ev event) {
+	if ev&evConnected != 0 {
+		f.connect.Complete(struct{}{}, nil)
+	}
+	if ev&evCloseDone != 0 {
+		f.close.Complete(struct{}{}, nil)
+	}
+	if ev&evClosed != 0 {
+		err := c.Err()
+		if err == nil {
+			err = ErrClosed
+		}
+		f.connect.Complete(struct{}{}, err)
+		f.close.Complete(struct{}{}, c.Err())
+	}
+}
+
+// futures returns the connection's futures, made now and brought up to
+// date with what already happened if this is the first call.
+func (c *Conn) futures() *connFutures {
+	if c.futs == nil {
+		c.futs = new(connFutures)
+		c.futs.complete(c, c.happened)
+	}
+	return c.futs
+}
+
+// terminate enters CLOSED with err (0 for a graceful end) and stops
 // every timer. A reset to send, if queued, still goes out.
-func (c *Conn) terminate(err error) {
+func (c *Conn) terminate(err Error) {
 	if c.state == Closed {
 		return
 	}

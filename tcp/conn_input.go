@@ -261,7 +261,7 @@ func (c *Conn) inputRST(now reactor.Instant, seg *Repr, wnd uint32) {
 				c.terminate(ErrRefused)
 			}
 		case TimeWait:
-			c.terminate(nil) // the close had completed: nothing was lost
+			c.terminate(0) // the close had completed: nothing was lost
 		default:
 			c.terminate(ErrReset)
 		}

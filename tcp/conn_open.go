@@ -49,7 +49,7 @@ func (c *Conn) AcceptSYN(now reactor.Instant, local, remote netip.AddrPort, syn 
 // open sets up the send side and the timers common to both opens.
 func (c *Conn) open(now reactor.Instant, local, remote netip.AddrPort, iss Seq) {
 	c.opened = true
-	c.now, c.local, c.remote = now, local, remote
+	c.now, c.local, c.remote = now, packEndpoint(local), packEndpoint(remote)
 	c.iss, c.sndUna, c.sndNxt, c.sndMax = iss, iss, iss, iss
 	// TSval runs from a per-connection offset (RFC 7323 5.4 and 7.1) so
 	// it does not reveal the clock; the ISS is already a keyed hash.
@@ -142,4 +142,38 @@ func (c *Conn) ackSYN(now reactor.Instant, seg *Repr) {
 // asks for 1 ms to 1 s per tick) from the connection's offset.
 func (c *Conn) tsClock(now reactor.Instant) uint32 {
 	return uint32(int64(now)/int64(time.Millisecond)) + c.tsOffset
+}
+
+// adopt makes c the connection a Listener completed: the handshake r
+// recorded, with the window scale and SYN-ACK window the listener
+// advertised. c enters ESTABLISHED without a segment exchanged.
+func (c *Conn) adopt(now reactor.Instant, local, remote netip.AddrPort, r *passive, rcvShift uint8, synWindow uint16) {
+	c.open(now, local, remote, r.iss)
+	c.passive = true
+	c.openAt = reactor.Never
+	c.irs = r.irs
+	c.rcvNxt = r.irs + 1
+	c.lastAckSent = c.rcvNxt
+	var o wire.TCPOptions
+	o.MSS, o.HasMSS = r.peerMSS, true
+	if r.opts&optWS != 0 {
+		o.WindowScale, o.HasWindowScale = r.peerShift, true
+	}
+	o.SACKPermitted = r.opts&optSACK != 0
+	if r.opts&optTS != 0 {
+		o.HasTimestamps, o.TSVal = true, r.tsRecent
+	}
+	c.negotiate(&o)
+	if c.wsOK {
+		c.rcvShift = rcvShift
+	}
+	c.rcvAdv = c.rcvNxt.Add(uint32(synWindow))
+	c.sndUna, c.sndNxt, c.sndMax = r.iss+1, r.iss+1, r.iss+1
+	c.sndWnd = r.sndWnd
+	c.maxSndWnd = c.sndWnd
+	c.sndWl1, c.sndWl2 = r.irs+1, r.iss+1
+	c.establish(now)
+	if r.opts&optEarlyData != 0 {
+		c.ackNow = true // tell the peer our window now, so it resends sooner
+	}
 }

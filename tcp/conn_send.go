@@ -14,14 +14,14 @@ import (
 func (c *Conn) send(now reactor.Instant, b []byte, src, dst netip.Addr, p plan) int {
 	if p.kind == planReset {
 		r := Repr{Seq: c.rstSeq, Ack: c.rstAck, Flags: c.rstFlags}
-		n := r.Emit(b, c.local.Port(), c.remote.Port(), src, dst)
+		n := r.Emit(b, c.local.port, c.remote.port, src, dst)
 		if n > 0 {
 			c.rstNow = false
 			c.stats.SegmentsOut++
 		}
 		return n
 	}
-	r := wire.TCPRepr{SrcPort: c.local.Port(), DstPort: c.remote.Port(), Flags: wire.TCPAck}
+	r := wire.TCPRepr{SrcPort: c.local.port, DstPort: c.remote.port, Flags: wire.TCPAck}
 	switch p.kind {
 	case planSYN:
 		r.Seq = uint32(c.iss)
@@ -167,7 +167,7 @@ func (c *Conn) syncPersist(now reactor.Instant) {
 	case c.persistAt == reactor.Never:
 		d := c.rtt.RTO()
 		maxRTO := c.rtt.Config().MaxRTO
-		for i := 0; i < c.persistN && d < maxRTO; i++ {
+		for i := int32(0); i < c.persistN && d < maxRTO; i++ {
 			d *= 2
 		}
 		c.persistAt = now.Add(min(d, maxRTO))

@@ -42,7 +42,7 @@ func (c *Conn) Poll(now reactor.Instant) {
 		c.terminate(ErrConnectTimeout)
 		return
 	case due(c.twAt, now):
-		c.terminate(nil)
+		c.terminate(0)
 		return
 	case due(c.userTimeoutAt(), now):
 		c.terminate(ErrUserTimeout)

@@ -31,7 +31,7 @@ func (c *Conn) readErr() error {
 	switch {
 	case c.finRecvd:
 		return io.EOF
-	case c.err != nil:
+	case c.err != 0:
 		return c.err
 	case c.state == Closed:
 		return ErrClosed
@@ -89,7 +89,7 @@ func (c *Conn) writeErr() error {
 	case SynSent, SynReceived, Established, CloseWait:
 		return nil
 	}
-	if c.err != nil {
+	if c.err != 0 {
 		return c.err
 	}
 	return ErrClosed
@@ -130,7 +130,7 @@ func (c *Conn) SendQueued() int { return c.tx.Len() }
 func (c *Conn) CloseWrite() error {
 	switch c.state {
 	case SynSent:
-		c.terminate(nil)
+		c.terminate(0)
 		c.fire()
 		return nil
 	case SynReceived:
@@ -141,7 +141,7 @@ func (c *Conn) CloseWrite() error {
 	case CloseWait:
 		c.state = LastAck
 	case Closed:
-		if !c.opened || c.err != nil {
+		if !c.opened || c.err != 0 {
 			return ErrClosed
 		}
 		return nil
@@ -202,9 +202,9 @@ func (c *Conn) OnClosed(f func(error)) { c.onClosed = f }
 
 // ConnectFuture completes when the handshake does, or with the error that
 // ended the attempt.
-func (c *Conn) ConnectFuture() *reactor.Future[struct{}] { return &c.connectF }
+func (c *Conn) ConnectFuture() *reactor.Future[struct{}] { return &c.futures().connect }
 
 // CloseFuture completes when the graceful close does (both FINs sent and
 // acknowledged; TIME-WAIT may follow), or with the error that ended the
 // connection instead.
-func (c *Conn) CloseFuture() *reactor.Future[struct{}] { return &c.closeF }
+func (c *Conn) CloseFuture() *reactor.Future[struct{}] { return &c.futures().close }

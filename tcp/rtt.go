@@ -80,11 +80,11 @@ func (c RTTConfig) withDefaults() RTTConfig {
 // It holds no timer: the connection arms its own deadline with RTO. The
 // zero value is not ready; use NewRTTEstimator. Nothing here allocates.
 type RTTEstimator struct {
-	cfg     RTTConfig
+	cfg     *RTTConfig
 	srtt8   int64         // 8*SRTT in nanoseconds, meaningful once sampled
 	rttvar4 int64         // 4*RTTVAR in nanoseconds, meaningful once sampled
 	rto     time.Duration // the current RTO, backoff included
-	backoff int           // expiries since the last sample
+	backoff int32         // expiries since the last sample
 	sampled bool
 
 	timing   bool            // a segment is being timed
@@ -96,11 +96,19 @@ type RTTEstimator struct {
 // cfg's InitialRTO.
 func NewRTTEstimator(cfg RTTConfig) RTTEstimator {
 	cfg = cfg.withDefaults()
-	return RTTEstimator{cfg: cfg, rto: cfg.InitialRTO}
+	p := &defaultRTTConfig
+	if cfg != defaultRTTConfig {
+		p = &cfg // a connection that chose its own bounds keeps its own copy
+	}
+	return RTTEstimator{cfg: p, rto: cfg.InitialRTO}
 }
 
+// defaultRTTConfig is shared by every estimator with the default bounds,
+// which keeps 24 bytes out of each connection.
+var defaultRTTConfig = RTTConfig{}.withDefaults()
+
 // Config returns the configuration in use, defaults filled in.
-func (e *RTTEstimator) Config() RTTConfig { return e.cfg }
+func (e *RTTEstimator) Config() RTTConfig { return *e.cfg }
 
 // RTO returns the retransmission timeout to arm the timer with now.
 func (e *RTTEstimator) RTO() time.Duration { return e.rto }
@@ -116,7 +124,7 @@ func (e *RTTEstimator) RTTVar() time.Duration { return time.Duration(e.rttvar4 >
 
 // Backoffs returns how many times the timer has expired since the last RTT
 // sample; RTO has been doubled that many times, up to MaxRTO.
-func (e *RTTEstimator) Backoffs() int { return e.backoff }
+func (e *RTTEstimator) Backoffs() int { return int(e.backoff) }
 
 // Sample feeds one round-trip time measurement r (RFC 6298 2.2 and 2.3) and
 // recomputes the RTO, ending any backoff. A negative r is ignored, and an r

@@ -4,10 +4,10 @@ import "github.com/seed947b3480/legation/wire"
 
 // ScoreboardRanges is how many disjoint SACKed ranges a Scoreboard keeps.
 // A receiver reports at most four blocks per ACK and holds few holes at a
-// time (Linux keeps four, legation's Assembler a configurable few), so 16
+// time (Linux keeps four, legation's Assembler a configurable few), so 8
 // covers honest peers with room to spare; what a peer reports beyond that
 // is forgotten from the top down, which only makes the sender more cautious.
-const ScoreboardRanges = 16
+const ScoreboardRanges = 8
 
 // SeqRange is the sequence space [Start, End).
 type SeqRange struct {
