@@ -53,6 +53,11 @@ type Stack struct {
 
 	tcp tcpTable
 
+	// clock is the reactor Spawn ran the stack on, so calls between polls
+	// (DialTCP after an idle minute) start from the time it is, not the
+	// time of the last poll.
+	clock interface{ Now() reactor.Instant }
+
 	counters Counters
 }
 
@@ -95,6 +100,7 @@ func New(dev hal.Device, cfg Config) (*Stack, error) {
 
 // Spawn adds the stack to r as a task and makes the device wake it.
 func (s *Stack) Spawn(r *reactor.Reactor) *reactor.Handle {
+	s.clock = r
 	h := r.Spawn(s)
 	s.SetWaker(h)
 	return h
@@ -256,4 +262,14 @@ func (s *Stack) sendGratuitous() int {
 	s.gratuitousLeft--
 	s.nextGratuitous = s.now.Add(s.cfg.ARPRetryInterval)
 	return 1
+}
+
+// refreshNow brings the stack's idea of now up to date for a user call
+// made between polls.
+func (s *Stack) refreshNow() {
+	if s.clock != nil {
+		if n := s.clock.Now(); n > s.now {
+			s.now = n
+		}
+	}
 }

@@ -77,6 +77,7 @@ func (s *Stack) DialTCP(remote netip.AddrPort, cfg tcp.Config) (*tcp.Conn, error
 	if !s.addr.IsValid() {
 		return nil, ErrNoAddress
 	}
+	s.refreshNow()
 	if _, ok := s.route(remote.Addr()); !ok || !remote.Addr().Is4() || remote.Port() == 0 {
 		return nil, ErrNoRoute
 	}
@@ -171,6 +172,16 @@ func (s *Stack) receiveTCP(m *ipMeta, b []byte) {
 		}
 		if ready && l.onAccept != nil {
 			l.onAccept()
+			// Accepted at once: the segment that completed the handshake
+			// may carry the first data (a client that wrote during the
+			// handshake sends it with the ACK); the connection takes it
+			// now rather than the peer sending it again.
+			if len(seg.Payload) > 0 || seg.Flags&wire.TCPFin != 0 {
+				if e := s.tcp.conns[makeTCPKey(p.DstPort(), remote)]; e != nil {
+					e.c.Input(s.now, &seg)
+					s.tcpQueue(e)
+				}
+			}
 		}
 		return
 	}

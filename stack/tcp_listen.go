@@ -71,6 +71,7 @@ func (l *TCPListener) AcceptBuffers(rx, tx []byte) (*tcp.Conn, bool) {
 		return nil, false
 	}
 	s := l.s
+	s.refreshNow()
 	c, ok := l.l.Accept(s.now, s.srcAddr(), l.port, rx, tx)
 	if !ok {
 		return nil, false

@@ -234,3 +234,32 @@ func TestCloseDuringHandshake(t *testing.T) {
 	s.state(FinWait1)
 	s.recv(Repr{Seq: localISS + 1, Ack: remoteISS + 1, Flags: FINACK, Window: 1000})
 }
+
+// With TIME-WAIT off, the ACK of the peer's FIN still goes out before the
+// connection closes, when the stack polls timers before output as it
+// does: the peer leaves LAST-ACK at once instead of waiting for its
+// retransmission timer and a reset.
+func TestNoTimeWaitStillAcksFIN(t *testing.T) {
+	p := newPair(t, Config{TimeWait: -1, DelayedAck: -1})
+	p.a.Close()
+	p.flush() // FIN from a, ACK from b
+	p.b.Close()
+	n, ok := p.b.Output(p.now, p.buf[:], p.bAddr.Addr(), p.aAddr.Addr())
+	if !ok {
+		t.Fatal("b sent no FIN")
+	}
+	p.deliver(p.a, p.buf[:n])
+	p.a.Poll(p.now) // the stack's order: timers first, then output
+	n, ok = p.a.Output(p.now, p.buf[:], p.aAddr.Addr(), p.bAddr.Addr())
+	if !ok {
+		t.Fatal("the ACK of the peer's FIN was dropped")
+	}
+	p.deliver(p.b, p.buf[:n])
+	if p.b.State() != Closed || p.b.Err() != nil {
+		t.Fatalf("peer in %v (%v), want CLOSED after the final ACK", p.b.State(), p.b.Err())
+	}
+	p.a.Poll(p.now)
+	if p.a.State() != Closed {
+		t.Fatalf("a in %v, want CLOSED with TIME-WAIT off", p.a.State())
+	}
+}

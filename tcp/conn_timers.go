@@ -41,7 +41,9 @@ func (c *Conn) Poll(now reactor.Instant) {
 	case due(c.openAt, now):
 		c.terminate(ErrConnectTimeout)
 		return
-	case due(c.twAt, now):
+	case due(c.twAt, now) && !c.ackNow:
+		// The ACK of the peer's FIN goes out first, even when TIME-WAIT is
+		// off (Config.TimeWait < 0) and so already over.
 		c.terminate(0)
 		return
 	case due(c.userTimeoutAt(), now):
