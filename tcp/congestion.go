@@ -129,8 +129,9 @@ type NewRenoConfig struct {
 // of fast recovery (RFC 6582), in integer arithmetic over bytes:
 //
 //   - the initial window of RFC 6928;
-//   - slow start counting bytes (RFC 3465) with a limit of L = 2*SMSS per
-//     ACK, and L = 1*SMSS in the slow start that follows a timeout;
+//   - slow start counting every byte acknowledged (RFC 3465 without its
+//     L = 2*SMSS limit per ACK, as Linux, for stretch ACKs), and L = 1*SMSS
+//     in the slow start that follows a timeout;
 //   - congestion avoidance by byte counting: one SMSS per cwnd bytes
 //     acknowledged (RFC 3465 2.1, RFC 5681 3.1);
 //   - fast retransmit on the third duplicate ACK, once the cumulative ACK
@@ -267,7 +268,12 @@ func (r *NewReno) partialAck(ev AckEvent) CCSignal {
 // grow is slow start or congestion avoidance for acked new bytes.
 func (r *NewReno) grow(acked uint32) {
 	if r.cwnd < r.ssthresh {
-		limit := 2 * r.smss
+		// Every byte acknowledged counts, as Linux counts it, not RFC
+		// 3465's L = 2*SMSS: a receiver that acknowledges a burst at once
+		// (GRO, or a stack like this one that takes every frame waiting
+		// before it answers) would otherwise hold slow start to a crawl.
+		// The slow start after a timeout keeps L = 1*SMSS (RFC 3465 3.2).
+		limit := acked
 		if r.afterTimeout {
 			limit = r.smss
 		}

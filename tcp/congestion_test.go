@@ -112,14 +112,15 @@ const smss = 1000
 // ISS sits just below the wrap so recover and the ACKs straddle it.
 func TestNewRenoFastRecovery(t *testing.T) {
 	replay(t, NewRenoConfig{ISS: 0xffffe000, SMSS: smss}, []ccStep{
-		// IW = 10 segments; slow start adds min(N, 2*SMSS) per ACK (RFC 3465 L=2).
+		// IW = 10 segments; slow start adds every byte acknowledged, a
+		// stretch ACK of four segments included (RFC 3465 without L).
 		{send: 10000, kind: ccAck, n: 1000, cwnd: 10000 + 1000, ssth: huge, state: ss, signal: restrt},
-		{kind: ccAck, n: 4000, cwnd: 11000 + 2000, ssth: huge, state: ss, signal: restrt},
-		{send: 8000, kind: ccAck, n: 1000, cwnd: 13000 + 1000, ssth: huge, state: ss, signal: restrt},
+		{kind: ccAck, n: 4000, cwnd: 11000 + 4000, ssth: huge, state: ss, signal: restrt},
+		{send: 8000, kind: ccAck, n: 1000, cwnd: 15000 + 1000, ssth: huge, state: ss, signal: restrt},
 		// Flight is now 18000-6000 = 12000. Two duplicates change nothing
 		// (Limited Transmit is the sender's business); the third halves.
-		{kind: ccDup, cwnd: 14000, ssth: huge, state: ss},
-		{kind: ccDup, cwnd: 14000, ssth: huge, state: ss},
+		{kind: ccDup, cwnd: 16000, ssth: huge, state: ss},
+		{kind: ccDup, cwnd: 16000, ssth: huge, state: ss},
 		{kind: ccDup, cwnd: 12000/2 + 3*smss, ssth: 12000 / 2, state: fr, signal: enter | retx},
 		// Each further duplicate inflates by SMSS.
 		{kind: ccDup, cwnd: 10000, ssth: 6000, state: fr},
@@ -192,9 +193,9 @@ func TestNewRenoRestartAfterIdle(t *testing.T) {
 	replay(t, NewRenoConfig{ISS: 0, SMSS: smss}, []ccStep{
 		{send: 10000, kind: ccAck, n: 2000, cwnd: 12000, ssth: huge, state: ss, signal: restrt},
 		{kind: ccAck, n: 2000, cwnd: 14000, ssth: huge, state: ss, signal: restrt},
-		{kind: ccAckAll, cwnd: 16000, ssth: huge, state: ss, signal: restrt},
-		{kind: ccIdle, n: 500, cwnd: 16000, ssth: huge, state: ss},
-		{kind: ccIdle, n: 1000, cwnd: 16000, ssth: huge, state: ss}, // not longer than the RTO
+		{kind: ccAckAll, cwnd: 20000, ssth: huge, state: ss, signal: restrt},
+		{kind: ccIdle, n: 500, cwnd: 20000, ssth: huge, state: ss},
+		{kind: ccIdle, n: 1000, cwnd: 20000, ssth: huge, state: ss}, // not longer than the RTO
 		{kind: ccIdle, n: 1001, cwnd: 10000, ssth: huge, state: ss},
 		{kind: ccIdle, n: 5000, cwnd: 10000, ssth: huge, state: ss},
 	})

@@ -20,14 +20,13 @@ import (
 //
 // Once established, a segment in and a segment out allocate nothing.
 //
-// What a Conn does not do: listen (a listener hands it a SYN through
-// AcceptSYN), make or check SYN cookies, find itself by 4-tuple, verify
-// checksums, or know about IP. It does not send urgent data (a received
-// URG is delivered as ordinary data, RFC 6093), generate D-SACK (RFC
-// 2883), send by Limited Transmit (RFC 3042), use ECN, or take part in
-// path MTU discovery; and it keeps FIN-WAIT-2 for as long as the peer
-// keeps its side open, as RFC 9293 does, leaving a bound on that to the
-// owner of a connection nobody reads any more.
+// What a Conn does not do: listen (Listener does, and hands it over
+// through Accept), find itself by 4-tuple, verify checksums, or know about
+// IP. It does not send urgent data (a received URG is delivered as
+// ordinary data, RFC 6093), generate D-SACK (RFC 2883), use ECN, or take
+// part in path MTU discovery. It keeps FIN-WAIT-2 for as long as the peer
+// keeps its side open, as RFC 9293 does, unless its owner released it
+// (Release, FinWait2Timeout).
 type Conn struct {
 	cfg      settings
 	state    State
@@ -38,6 +37,7 @@ type Conn struct {
 	rcvShift uint8 // our window scale
 	err      Error // why it closed; 0 while open and after a graceful close
 	happened event // the future-completing events fired so far
+	released bool  // the owner let go: Release
 
 	local, remote endpoint
 
@@ -92,20 +92,20 @@ type Conn struct {
 
 	challengeAt    reactor.Instant // start of the current challenge ACK period
 	challengeCount int32           // challenge ACKs sent in it
+	persistN       int32           // persist backoff exponent
+	keepProbes     int32           // keep-alive probes unanswered
 
 	// Timers. A deadline is reactor.Never when off.
 	now        reactor.Instant // the latest instant seen
 	rtoAt      reactor.Instant
 	delAckAt   reactor.Instant
 	persistAt  reactor.Instant
-	persistN   int32 // persist backoff exponent
 	twAt       reactor.Instant
 	openAt     reactor.Instant // connect timeout
 	flightAt   reactor.Instant // when SND.UNA last moved or the flight began: user timeout
 	lastRecv   reactor.Instant // last acceptable segment: keep-alive
 	probeSince reactor.Instant // first zero-window probe not yet answered, Never if none
 	lastSend   reactor.Instant // last data sent: restart after idle (RFC 5681 4.1)
-	keepProbes int32
 
 	stats        Stats
 	onReadable   func()

@@ -18,6 +18,9 @@ const (
 
 // fire delivers the gathered events: futures first, then callbacks.
 func (c *Conn) fire() {
+	if c.released {
+		c.afterRelease()
+	}
 	ev := c.events
 	if ev == 0 {
 		return

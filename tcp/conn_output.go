@@ -201,7 +201,7 @@ func (c *Conn) planSend(limit int) plan {
 		wndRoom = max(wndRoom, uint32(c.sndMax-c.sndNxt))
 	}
 	var cwndRoom uint32
-	if cwnd, flight := c.cc.Window(), uint32(c.sndNxt-c.sndUna); cwnd > flight {
+	if cwnd, flight := c.cc.Window()+c.limitedTransmit(rtx), uint32(c.sndNxt-c.sndUna); cwnd > flight {
 		cwndRoom = cwnd - flight
 	}
 	n := min(unsent, wndRoom, cwndRoom, uint32(limit))
@@ -223,4 +223,17 @@ func (c *Conn) planSend(limit int) plan {
 		}
 	}
 	return plan{kind: planData, seq: c.sndNxt, n: int(n), fin: fin, rtx: rtx}
+}
+
+// limitedTransmit is RFC 3042's allowance: on each of the first two
+// duplicate ACKs, one new segment beyond cwnd (cwnd itself unchanged), so
+// a small window still has enough segments in flight to bring the third
+// duplicate that starts fast retransmit instead of waiting for the timer.
+// Only new data uses it, never a retransmission.
+func (c *Conn) limitedTransmit(rtx bool) uint32 {
+	d := c.cc.DupAcks()
+	if rtx || d == 0 || d >= 3 || c.cc.State() == FastRecovery || c.inRecovery() {
+		return 0
+	}
+	return min(d, 2) * c.smss
 }

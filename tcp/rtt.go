@@ -98,7 +98,9 @@ func NewRTTEstimator(cfg RTTConfig) RTTEstimator {
 	cfg = cfg.withDefaults()
 	p := &defaultRTTConfig
 	if cfg != defaultRTTConfig {
-		p = &cfg // a connection that chose its own bounds keeps its own copy
+		// A connection that chose its own bounds keeps its own copy.
+		p = new(RTTConfig)
+		*p = cfg
 	}
 	return RTTEstimator{cfg: p, rto: cfg.InitialRTO}
 }

@@ -86,8 +86,11 @@ func (svc *Service) serveConn(c *tcp.Conn) {
 		}
 		// Close once everything the client sent has been echoed: closing
 		// with unread data would reset the connection (RFC 9293 3.10.4).
+		// Release hands the rest of the close (the echo still unsent, the
+		// FIN, TIME-WAIT) to the stack, which frees the buffers once the
+		// client has acknowledged everything.
 		if peerDone && c.Buffered() == 0 {
-			c.Close()
+			c.Release()
 		}
 	}
 	c.OnReadable(pump)
