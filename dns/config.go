@@ -16,6 +16,9 @@ const (
 	// maxMessage is the largest DNS message over UDP without EDNS(0)
 	// (RFC 1035 2.3.4); a longer one arrives with TC set.
 	maxMessage = 512
+	// maxTCPMessage is the most a TCP length prefix can announce
+	// (RFC 1035 4.2.2).
+	maxTCPMessage = 65535
 )
 
 // Config tunes a Resolver. Zero fields take the documented defaults.
@@ -59,6 +62,24 @@ type Config struct {
 	// MaxNegativeTTL caps how long NXDOMAIN and NODATA answers are cached
 	// (RFC 2308 5). Default 1 h.
 	MaxNegativeTTL time.Duration
+
+	// MaxTCPMessage is the longest answer taken over TCP, in bytes. A
+	// truncated (TC) answer over UDP is asked for again over TCP, from the
+	// same server (RFC 7766); a longer answer fails with ErrTCPTooLarge.
+	// Default 65535, the most a TCP length prefix can announce; at least
+	// 512. Negative turns the TCP fallback off: a truncated answer then
+	// fails with ErrTruncated, as it does on a Host that cannot dial TCP.
+	MaxTCPMessage int
+	// TCPConns bounds the TCP fallbacks at once; further ones wait for a
+	// connection to finish. Each holds a buffer of MaxTCPMessage bytes and
+	// 4.5 KiB of TCP rings, allocated by New (only if the fallback is on).
+	// Default 1.
+	TCPConns int
+	// TCPTimeout bounds a TCP fallback, from the truncated answer to the
+	// last byte of the whole one: the wait for a free connection, the
+	// handshake, the query and the answer. When it runs out the server
+	// counts as failed with ErrTCPTimeout. Default 5 s.
+	TCPTimeout time.Duration
 
 	// MaxCNAMEHops bounds the CNAME records followed for one lookup, within
 	// one answer and across the questions asked for a chain's target.
@@ -107,4 +128,14 @@ func (c *Config) setDefaults() {
 	dur(&c.MaxTTL, 24*time.Hour)
 	dur(&c.MaxNegativeTTL, time.Hour)
 	num(&c.MaxCNAMEHops, 8)
+	switch {
+	case c.MaxTCPMessage == 0 || c.MaxTCPMessage > maxTCPMessage:
+		c.MaxTCPMessage = maxTCPMessage
+	case c.MaxTCPMessage < 0:
+		c.MaxTCPMessage = -1
+	case c.MaxTCPMessage < maxMessage:
+		c.MaxTCPMessage = maxMessage
+	}
+	num(&c.TCPConns, 1)
+	dur(&c.TCPTimeout, 5*time.Second)
 }

@@ -26,8 +26,20 @@
 // received datagram in place: a lookup answered from the cache, and one that
 // needs a network round trip, allocate nothing once the resolver is warm.
 //
-// It does not speak TCP yet: a truncated answer fails with ErrTruncated, and
-// truncated.go is where the TCP retry goes once package tcp exists. It does
-// not do search domains, /etc/hosts, EDNS(0), DNSSEC validation or reverse
-// lookups, and it is not a server.
+// A truncated answer (TC) is asked for again over TCP, from the same
+// server, with the same ID (RFC 7766): the query and the answer each behind
+// a two-byte length (RFC 1035 4.2.2), the answer bounded by
+// Config.MaxTCPMessage and the whole exchange by Config.TCPTimeout, the
+// connection closed once the answer is in. A failed fallback (ErrTCPRefused,
+// ErrTCPReset, ErrTCPClosed, ErrTCPTimeout, ErrTCPBadLength,
+// ErrTCPTooLarge) fails that server over like an error answer. The stack's
+// TCP connection costs its own allocations (the connection record); the
+// answer's buffer and the rings are the resolver's, made by New. The
+// fallback needs a Host that is also a TCPDialer, as *stack.Stack is;
+// without one, or with Config.MaxTCPMessage negative, a truncated answer
+// fails with ErrTruncated.
+//
+// It does not keep TCP connections open for further queries or pipeline
+// them (RFC 7766 6.2), and it does not do search domains, /etc/hosts,
+// EDNS(0), DNSSEC validation or reverse lookups; it is not a server.
 package dns

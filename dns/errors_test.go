@@ -11,7 +11,7 @@ import (
 // no allocation to report.
 func TestErrors(t *testing.T) {
 	seen := map[string]Error{}
-	for e := ErrNotFound; e <= ErrClosed; e++ {
+	for e := ErrNotFound; e <= ErrTCPTooLarge; e++ {
 		s := e.Error()
 		if !strings.HasPrefix(s, "dns: ") || strings.Contains(s, "unknown") {
 			t.Errorf("%d: %q", e, s)
@@ -23,8 +23,11 @@ func TestErrors(t *testing.T) {
 		if !errors.Is(fmt.Errorf("lookup x: %w", e), e) {
 			t.Errorf("%v lost by wrapping", e)
 		}
-		if e.Timeout() != (e == ErrTimeout) {
+		if e.Timeout() != (e == ErrTimeout || e == ErrTCPTimeout) {
 			t.Errorf("%v: Timeout %v", e, e.Timeout())
+		}
+		if e.TCP() != strings.HasPrefix(s, "dns: TCP") {
+			t.Errorf("%v: TCP %v", e, e.TCP())
 		}
 	}
 	if !ErrServerFailure.Temporary() || ErrNotFound.Temporary() {

@@ -56,8 +56,7 @@ func parseResponse(msg []byte, id uint16, name *dnsmessage.Name, t dnsmessage.Ty
 	*out = response{ttl: math.MaxUint32, target: *name}
 	// Check the fixed header by hand first: a datagram that is not ours is
 	// dropped without parsing it (dnsmessage allocates its errors).
-	const headerLen = 12
-	if len(msg) < headerLen || binary.BigEndian.Uint16(msg[0:2]) != id {
+	if len(msg) < dnsHeaderLen || binary.BigEndian.Uint16(msg[0:2]) != id {
 		return errMismatch
 	}
 	flags := binary.BigEndian.Uint16(msg[2:4])

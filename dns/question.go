@@ -29,6 +29,14 @@ type question struct {
 	hops     int    // CNAMEs followed in earlier answers
 	chainTTL uint32 // lowest TTL of those CNAMEs (MaxUint32: none)
 
+	// The TCP fallback (tcp_fallback.go): after a truncated answer the
+	// question waits for a connection, then asks q.server over it. It
+	// keeps its UDP socket meanwhile, for a retry after a TCP failure.
+	phase   phase
+	tcpAddr netip.AddrPort // the server that truncated (r.servers may change while q waits)
+	tcp     *tcpSlot       // the connection asking, in phaseTCP
+	tcpSeq  uint64         // its place in the queue, in phaseTCPWait
+
 	// The outcome, once settled.
 	settled bool
 	err     error
@@ -81,6 +89,7 @@ func (r *Resolver) takeSocket(q *question) *sock {
 // send queries the server q.server and arms the retransmission deadline. A
 // send the socket refuses counts as lost: the deadline retries it.
 func (r *Resolver) send(q *question, now reactor.Instant) {
+	q.phase = phaseUDP
 	msg, err := appendQuery(r.buf[:0], q.id, &q.qname, q.qtype)
 	if err == nil {
 		err = q.sock.s.SendTo(msg, r.servers[q.server])
@@ -112,6 +121,10 @@ func (r *Resolver) wait(attempt int) time.Duration {
 
 // expire handles q's deadline: the next server, or the end.
 func (r *Resolver) expire(q *question, now reactor.Instant) {
+	if q.phase != phaseUDP {
+		r.tcpExpire(q, now)
+		return
+	}
 	if q.attempt >= r.cfg.Attempts {
 		r.stats.Timeouts++
 	}
@@ -215,13 +228,21 @@ func (r *Resolver) store(q *question, err error, expires, now reactor.Instant) {
 }
 
 // finish ends q with err (nil: q.res holds its addresses), returns its
-// socket and completes its lookup once every question of it has ended.
+// socket (and its TCP connection, if it still has one: Close) and
+// completes its lookup once every question of it has ended.
 func (r *Resolver) finish(q *question, err error, now reactor.Instant) {
+	dropped := q.tcp != nil
+	if dropped {
+		r.tcpDrop(q.tcp, true)
+	}
 	q.running, q.settled, q.err = false, true, err
 	q.sock.owner, q.sock = nil, nil
 	r.busy--
 	c := q.c
 	if c.waiting--; c.waiting == 0 {
 		r.complete(c)
+	}
+	if dropped {
+		r.tcpNext(now)
 	}
 }

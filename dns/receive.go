@@ -25,7 +25,9 @@ func (r *Resolver) drain(s *sock, now reactor.Instant) {
 			return
 		}
 		q := s.owner
-		if q == nil {
+		// A question gone over to TCP takes nothing more from UDP: a
+		// duplicate of the truncated answer would start TCP again.
+		if q == nil || q.phase != phaseUDP {
 			r.stats.Stale++
 			s.s.Discard()
 			continue

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/seed947b3480/legation/reactor"
+	"github.com/seed947b3480/legation/tcp"
 	"github.com/seed947b3480/legation/udp"
 )
 
@@ -17,6 +18,15 @@ type Host interface {
 	NewUDPSocket(cfg udp.Config) *udp.Socket
 	// DNS reports the configured name servers.
 	DNS() []netip.Addr
+}
+
+// TCPDialer is what a Host offers besides, for the TCP fallback: a Host
+// that implements it (as *stack.Stack does) gets truncated answers asked
+// for again over TCP; one that does not gets ErrTruncated.
+type TCPDialer interface {
+	// DialTCP starts a connection to remote; its callbacks report how it
+	// goes.
+	DialTCP(remote netip.AddrPort, cfg tcp.Config) (*tcp.Conn, error)
 }
 
 // Resolver is a stub resolver running as a reactor task. All its methods
@@ -34,6 +44,10 @@ type Resolver struct {
 	busy  int       // questions in flight
 
 	cache cache
+
+	dialer TCPDialer // nil: no TCP fallback
+	tcps   []tcpSlot // the TCP fallback's connections
+	tcpSeq uint64    // orders the questions waiting for a connection
 
 	servers   [MaxServers]netip.AddrPort
 	nservers  int
@@ -57,7 +71,8 @@ type sock struct {
 
 // New returns a resolver whose sockets are carried by host, spawned as a
 // task on r. It allocates everything it will need: the socket pool, the
-// lookup slots and the cache.
+// lookup slots, the cache and, if host is a TCPDialer and the fallback is
+// on, the TCP fallback's buffers.
 func New(r *reactor.Reactor, host Host, cfg Config) (*Resolver, error) {
 	cfg.setDefaults()
 	var key [32]byte
@@ -101,6 +116,10 @@ func New(r *reactor.Reactor, host Host, cfg Config) (*Resolver, error) {
 		res.free.push(i)
 	}
 	res.cache.init(cfg.CacheEntries)
+	if d, ok := host.(TCPDialer); ok && cfg.MaxTCPMessage > 0 {
+		res.dialer = d
+		res.initTCP()
+	}
 	return res, nil
 }
 
@@ -116,8 +135,9 @@ func (r *Resolver) FlushCache() { r.cache.flush() }
 // InFlight reports the questions waiting on the network.
 func (r *Resolver) InFlight() int { return r.busy }
 
-// Close fails every pending lookup with ErrClosed, releases the sockets and
-// removes the task. Later lookups fail with ErrClosed.
+// Close fails every pending lookup with ErrClosed, releases the sockets,
+// resets the TCP connections still waiting for an answer and removes the
+// task. Later lookups fail with ErrClosed.
 func (r *Resolver) Close() {
 	if r.closed {
 		return

@@ -170,20 +170,3 @@ func malformed(q *dnsmessage.Message) []byte {
 	out[n-6], out[n-5] = 0, 2
 	return out[:n-2]
 }
-
-// A truncated answer is not used: TCP fallback does not exist yet, so the
-// lookup fails with ErrTruncated after that one answer.
-func TestTruncated(t *testing.T) {
-	e := newEnv(t, Config{})
-	srv := e.serve(53, func(q *dnsmessage.Message) []byte {
-		return reply(q, dnsmessage.RCodeSuccess, []rr{{name: "big.test", ttl: 60, a: "192.0.2.1"}}, nil,
-			func(h *dnsmessage.Header, _ *dnsmessage.Question) { h.Truncated = true })
-	})
-	res, err := e.lookupA("big.test")
-	if err != ErrTruncated || res.N != 0 || srv.queries() != 1 || e.res.Stats().Truncated != 1 {
-		t.Fatalf("%q %v after %d queries; stats %+v", addrs(res), err, srv.queries(), e.res.Stats())
-	}
-	if e.res.CacheLen() != 0 {
-		t.Fatal("a truncated answer was cached")
-	}
-}

@@ -46,6 +46,7 @@ type Conn struct {
 	sndUna    Seq
 	sndNxt    Seq    // next to send; a timeout pulls it back to sndUna (go-back-N)
 	sndMax    Seq    // highest sequence number sent plus one
+	smallEnd  Seq    // end of the last short segment sent: Nagle (Minshall)
 	sndWnd    uint32 // the peer's window in bytes, scaled
 	sndWl1    Seq
 	sndWl2    Seq

@@ -32,21 +32,25 @@ func sackOpt(blocks ...Seq) wire.TCPOptions {
 	return o
 }
 
-// Data is cut at the MSS; the PSH flag marks the last queued byte; Nagle's
-// algorithm (RFC 9293 3.7.4) holds a short last segment while data is
-// unacknowledged, and releases it with the ACK.
+// Data is cut at the MSS; the PSH flag marks the last queued byte. Nagle's
+// algorithm (RFC 9293 3.7.4) in Minshall's variant, as Linux has it: the
+// short tail of a write goes out at once behind full segments, but a
+// further short segment waits while that one is unacknowledged, and goes
+// with the ACK.
 func TestSendSegmentsAndNagle(t *testing.T) {
 	s := connected(t, scriptConfig())
-	data := seqPayload(localISS+1, 250)
-	s.write(data)
+	data := seqPayload(localISS+1, 280)
+	s.write(data[:250])
 	s.recv(Repr{Seq: localISS + 1, Ack: remoteISS + 1, Flags: ACK, Window: 1000, Payload: data[:100]})
 	s.recv(Repr{Seq: localISS + 101, Ack: remoteISS + 1, Flags: ACK, Window: 1000, Payload: data[100:200]})
-	s.recvNothing()
-	s.send(Repr{Seq: remoteISS + 1, Ack: localISS + 101, Flags: ACK, Window: 1000})
-	s.recvNothing() // 100 bytes still unacknowledged
+	s.recv(Repr{Seq: localISS + 201, Ack: remoteISS + 1, Flags: PSHACK, Window: 1000, Payload: data[200:250]})
+	s.write(data[250:])
+	s.recvNothing() // a short segment is unacknowledged
 	s.send(Repr{Seq: remoteISS + 1, Ack: localISS + 201, Flags: ACK, Window: 1000})
-	s.recv(Repr{Seq: localISS + 201, Ack: remoteISS + 1, Flags: PSHACK, Window: 1000, Payload: data[200:]})
+	s.recvNothing() // ...still
 	s.send(Repr{Seq: remoteISS + 1, Ack: localISS + 251, Flags: ACK, Window: 1000})
+	s.recv(Repr{Seq: localISS + 251, Ack: remoteISS + 1, Flags: PSHACK, Window: 1000, Payload: data[250:]})
+	s.send(Repr{Seq: remoteISS + 1, Ack: localISS + 281, Flags: ACK, Window: 1000})
 	if s.c.SendQueued() != 0 {
 		t.Fatalf("%d bytes still queued after the last ACK", s.c.SendQueued())
 	}

@@ -222,15 +222,18 @@ func (c *Conn) inputSynced(now reactor.Instant, seg *Repr) {
 // acceptable is RFC 9293's segment acceptability test (3.10.7.4, table 6),
 // widened to take a segment that covers the whole window too: any segment
 // with an octet inside the window is acceptable, and its parts outside are
-// trimmed. A zero-length segment must start inside the window, or at
-// RCV.NXT when the window is zero.
+// trimmed. A zero-length segment must start inside the window or at its
+// right edge, or at RCV.NXT when the window is zero. The right edge is
+// Linux's leniency (tcp_sequence) beyond the RFC's table: a peer that
+// filled our window while we hold a hole sends its pure ACKs from there,
+// and refusing them would lose the ACKs that let our own data move.
 func acceptable(seq Seq, segLen uint32, rcvNxt Seq, wnd uint32) bool {
 	start := seq.Sub(rcvNxt)
 	switch {
 	case segLen == 0 && wnd == 0:
 		return start == 0
 	case segLen == 0:
-		return start >= 0 && uint32(start) < wnd
+		return start >= 0 && uint32(start) <= wnd
 	case wnd == 0:
 		return false
 	}

@@ -50,7 +50,7 @@ func (c *Conn) AcceptSYN(now reactor.Instant, local, remote netip.AddrPort, syn 
 func (c *Conn) open(now reactor.Instant, local, remote netip.AddrPort, iss Seq) {
 	c.opened = true
 	c.now, c.local, c.remote = now, packEndpoint(local), packEndpoint(remote)
-	c.iss, c.sndUna, c.sndNxt, c.sndMax = iss, iss, iss, iss
+	c.iss, c.sndUna, c.sndNxt, c.sndMax, c.smallEnd = iss, iss, iss, iss, iss
 	// TSval runs from a per-connection offset (RFC 7323 5.4 and 7.1) so
 	// it does not reveal the clock; the ISS is already a keyed hash.
 	c.tsOffset = uint32(iss)

@@ -212,8 +212,12 @@ func (c *Conn) planSend(limit int) plan {
 	if n > 0 && n < uint32(limit) && !rtx && !c.forceNow {
 		switch {
 		case n == unsent:
-			// All that is queued: Nagle holds it while data is in flight.
-			if !c.cfg.NoDelay && !c.finQueued && c.sndMax != c.sndUna {
+			// All that is queued: Nagle holds it while an earlier short
+			// segment is unacknowledged (Minshall's variant, as Linux):
+			// the tail of a bulk write goes out behind full segments at
+			// once instead of waiting on the peer's delayed ACK, and a
+			// stream of small writes still coalesces.
+			if !c.cfg.NoDelay && !c.finQueued && c.smallEnd.GreaterThan(c.sndUna) {
 				return plan{}
 			}
 		case n == wndRoom && n >= c.maxSndWnd/2:

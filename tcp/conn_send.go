@@ -91,6 +91,9 @@ func (c *Conn) send(now reactor.Instant, b []byte, src, dst netip.Addr, p plan) 
 			c.sndNxt = end
 			c.sent(now, p.seq, end, p.rtx)
 		}
+		if p.n > 0 && uint32(p.n) < c.smss && !p.rtx {
+			c.smallEnd = p.seq.Add(uint32(p.n)) // Nagle (Minshall) waits for this
+		}
 		c.forceNow = false
 		c.lastSend = now
 	case planProbe:
