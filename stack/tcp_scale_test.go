@@ -18,7 +18,7 @@ const idleBuf = 256
 // with idleBuf rings, and returns both sides once all are established.
 func manyConns(tb testing.TB, p *pair, n int) (clients, servers []*tcp.Conn) {
 	tb.Helper()
-	l, err := p.b.ListenTCP(80, ListenConfig{Backlog: 256, SYNBacklog: 256})
+	l, err := p.b.ListenTCP(80, ListenConfig{Backlog: 256, SYNBacklog: 256, Conn: tcp.Config{DelayedAck: -1}})
 	if err != nil {
 		tb.Fatal(err)
 	}
