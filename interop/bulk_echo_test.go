@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed947b3480/legation/internal/netnstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -232,7 +232,7 @@ func bulkDial(ns string, deadline time.Time) (*net.TCPConn, error) {
 	var conn net.Conn
 	var err error
 	for time.Now().Before(deadline) {
-		if nerr := inNetnsErr(ns, func() {
+		if nerr := netnstest.Enter(ns, func() {
 			d := net.Dialer{Deadline: deadline}
 			conn, err = d.Dial("tcp4", "10.77.0.2:7")
 		}); nerr != nil {
@@ -247,34 +247,6 @@ func bulkDial(ns string, deadline time.Time) (*net.TCPConn, error) {
 		}
 	}
 	return nil, err
-}
-
-// inNetnsErr is inNetns for goroutines other than the test's: it returns
-// an error instead of calling t.Fatal, and panics only if the thread
-// cannot return to its namespace (it must not go back to the pool).
-func inNetnsErr(name string, fn func()) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(orig)
-	target, err := unix.Open("/var/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(target)
-	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
-		return err
-	}
-	defer func() {
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			panic("cannot return to the original network namespace: " + err.Error())
-		}
-	}()
-	fn()
-	return nil
 }
 
 // bulkPending lists the connections that have not finished, with the

@@ -4,17 +4,14 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/seed947b3480/legation/dns"
-	"github.com/seed947b3480/legation/hal/tap"
 	"github.com/seed947b3480/legation/internal/netnstest"
 	"github.com/seed947b3480/legation/reactor"
-	"github.com/seed947b3480/legation/stack"
 )
 
 // The TCP fallback against dnsmasq. dnsmasq answers a query without EDNS
@@ -42,27 +39,9 @@ var tcpChain = func() []string {
 const tcpChainTarget = "target.test"
 
 func TestDNSTCPFallbackDnsmasq(t *testing.T) {
-	for _, tool := range []struct{ bin, pkg string }{{"dnsmasq", "dnsmasq-base"}, {"dig", "bind9-dnsutils"}, {"ss", "iproute2"}} {
-		if _, err := exec.LookPath(tool.bin); err != nil {
-			t.Skipf("interop: skipped: %s not found (Debian package %s)", tool.bin, tool.pkg)
-		}
-	}
-	ns := netnstest.New(t)
-	dev, err := tap.Open(tap.Config{Name: "tap0", Netns: ns.Name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
-	server := netip.MustParseAddr("10.77.0.1")
-	d := startDevice(t, dev, stack.Config{Addr: netip.MustParsePrefix("10.77.0.2/24"), Gateway: server, DNS: []netip.Addr{server}})
-	ns.ConfigureTap(t, "tap0", "10.77.0.1/24", 1500)
+	requireTools(t, [2]string{"dnsmasq", "dnsmasq-base"}, [2]string{"dig", "bind9-dnsutils"}, [2]string{"ss", "iproute2"})
+	ns, d, res := dnsDevice(t)
 	queryLog := dnsmasqStartTCP(t, ns)
-
-	var res *dns.Resolver
-	d.do(func() { res, err = dns.New(d.r, d.s, dns.Config{}) })
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	for _, tc := range []struct {
 		name, host string

@@ -46,27 +46,9 @@ cname=c3.test,host.test
 // packet sent and asked for again once the TTL is over, as dnsmasq's query
 // log confirms.
 func TestDNSAgainstDnsmasq(t *testing.T) {
-	for _, tool := range []struct{ bin, pkg string }{{"dnsmasq", "dnsmasq-base"}, {"dig", "bind9-dnsutils"}} {
-		if _, err := exec.LookPath(tool.bin); err != nil {
-			t.Skipf("interop: skipped: %s not found (Debian package %s)", tool.bin, tool.pkg)
-		}
-	}
-	ns := netnstest.New(t)
-	dev, err := tap.Open(tap.Config{Name: "tap0", Netns: ns.Name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dev.Close() })
-	server := netip.MustParseAddr("10.77.0.1")
-	d := startDevice(t, dev, stack.Config{Addr: netip.MustParsePrefix("10.77.0.2/24"), Gateway: server, DNS: []netip.Addr{server}})
-	ns.ConfigureTap(t, "tap0", "10.77.0.1/24", 1500)
+	requireTools(t, [2]string{"dnsmasq", "dnsmasq-base"}, [2]string{"dig", "bind9-dnsutils"})
+	ns, d, res := dnsDevice(t)
 	queryLog := dnsmasqStart(t, ns)
-
-	var res *dns.Resolver
-	d.do(func() { res, err = dns.New(d.r, d.s, dns.Config{}) })
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	for _, tc := range []struct {
 		name, host string
@@ -293,4 +275,37 @@ func dnsmasqQueries(logPath, name string, want int) bool {
 		}
 		<-time.After(20 * time.Millisecond)
 	}
+}
+
+// requireTools skips the test unless every tool, given as {binary, Debian
+// package}, is installed.
+func requireTools(t *testing.T, tools ...[2]string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool[0]); err != nil {
+			t.Skipf("interop: skipped: %s not found (Debian package %s)", tool[0], tool[1])
+		}
+	}
+}
+
+// dnsDevice puts a stack on a TAP device in a fresh namespace whose kernel
+// side, 10.77.0.1, is its gateway and DNS server (where the test starts
+// dnsmasq), and makes a resolver on it.
+func dnsDevice(t *testing.T) (*netnstest.NS, *device, *dns.Resolver) {
+	t.Helper()
+	ns := netnstest.New(t)
+	dev, err := tap.Open(tap.Config{Name: "tap0", Netns: ns.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dev.Close() })
+	server := netip.MustParseAddr("10.77.0.1")
+	d := startDevice(t, dev, stack.Config{Addr: netip.MustParsePrefix("10.77.0.2/24"), Gateway: server, DNS: []netip.Addr{server}})
+	ns.ConfigureTap(t, "tap0", "10.77.0.1/24", 1500)
+	var res *dns.Resolver
+	d.do(func() { res, err = dns.New(d.r, d.s, dns.Config{}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns, d, res
 }

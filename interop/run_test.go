@@ -2,15 +2,14 @@ package interop
 
 import (
 	"context"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/seed947b3480/legation/hal"
+	"github.com/seed947b3480/legation/internal/netnstest"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/servers/echo"
 	"github.com/seed947b3480/legation/stack"
-	"golang.org/x/sys/unix"
 )
 
 // device is a stack on a real device, its reactor turning on its own
@@ -59,32 +58,13 @@ func (d *device) counters() stack.Counters {
 	return c
 }
 
-// inNetns runs fn on an OS thread that has entered the named network
-// namespace, so sockets fn opens belong to it; the thread returns to the
-// original namespace afterwards.
+// inNetns runs fn inside the named network namespace (netnstest.Enter),
+// failing the test if it cannot enter it.
 func inNetns(t *testing.T, name string, fn func()) {
 	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
+	if err := netnstest.Enter(name, fn); err != nil {
 		t.Fatal(err)
 	}
-	defer unix.Close(orig)
-	target, err := unix.Open("/var/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(target)
-	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			panic("cannot return to the original network namespace: " + err.Error())
-		}
-	}()
-	fn()
 }
 
 // waitFor checks cond on the reactor goroutine every 5 ms of reactor time and

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/seed947b3480/legation/reactor"
@@ -22,9 +21,7 @@ type Conn struct {
 	rd, wr   op
 	rdl, wdl deadline
 
-	closing   chan struct{} // closed by Close: blocked calls give up
-	closed    atomic.Bool
-	closeOnce sync.Once
+	closer
 
 	// Reactor goroutine only.
 	tc   *tcp.Conn
@@ -84,14 +81,10 @@ func (c *Conn) Write(b []byte) (int, error) {
 // data was left unread: then the connection is reset, as Linux does. The
 // rest of the close happens on the reactor in the background.
 func (c *Conn) Close() error {
-	err := c.opError("close", net.ErrClosed)
-	c.closeOnce.Do(func() {
-		c.closed.Store(true)
-		close(c.closing)
-		c.r.Post(c.doClose)
-		err = nil
-	})
-	return err
+	if !c.shut(c.r, c.doClose, false) {
+		return c.opError("close", net.ErrClosed)
+	}
+	return nil
 }
 
 // CloseWrite shuts down the sending side: a FIN follows the data already

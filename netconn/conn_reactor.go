@@ -16,11 +16,11 @@ import (
 func newConn(r *reactor.Reactor, tc *tcp.Conn) *Conn {
 	local, remote := tc.Tuple()
 	c := &Conn{
-		r:       r,
-		tc:      tc,
-		laddr:   net.TCPAddrFromAddrPort(local),
-		raddr:   net.TCPAddrFromAddrPort(remote),
-		closing: make(chan struct{}),
+		r:      r,
+		tc:     tc,
+		laddr:  net.TCPAddrFromAddrPort(local),
+		raddr:  net.TCPAddrFromAddrPort(remote),
+		closer: newCloser(),
 	}
 	c.rd.init()
 	c.wr.init()

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,9 +22,7 @@ type Listener struct {
 	conn *Conn // the accepted connection, handed over with acc
 	dl   deadline
 
-	closing   chan struct{}
-	closed    atomic.Bool
-	closeOnce sync.Once
+	closer
 
 	// Reactor goroutine only.
 	tl   *stack.TCPListener
@@ -48,7 +45,7 @@ func (n *Net) Listen(network, address string) (net.Listener, error) {
 	if err != nil {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
-	l := &Listener{r: n.r, closing: make(chan struct{})}
+	l := &Listener{r: n.r, closer: newCloser()}
 	l.acc.init()
 	l.dl.init()
 	l.startAccept = l.beginAccept
@@ -125,16 +122,10 @@ func (l *Listener) AcceptTCP() (*Conn, error) {
 // Accept returns net.ErrClosed, and connections not yet accepted are
 // reset.
 func (l *Listener) Close() error {
-	err := l.opError(net.ErrClosed)
-	l.closeOnce.Do(func() {
-		l.closed.Store(true)
-		close(l.closing)
-		done := make(chan struct{})
-		l.r.Post(func() { l.closeReactor(); close(done) })
-		<-done
-		err = nil
-	})
-	return err
+	if !l.shut(l.r, l.closeReactor, true) {
+		return l.opError(net.ErrClosed)
+	}
+	return nil
 }
 
 // Addr returns the listener's address, a *net.TCPAddr.

@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,9 +22,7 @@ type PacketConn struct {
 	rd, wr   op
 	rdl, wdl deadline
 
-	closing   chan struct{}
-	closed    atomic.Bool
-	closeOnce sync.Once
+	closer
 
 	// Reactor goroutine only.
 	s    *udp.Socket
@@ -48,7 +45,7 @@ func (n *Net) ListenPacket(network, address string) (net.PacketConn, error) {
 	if err != nil {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
-	p := &PacketConn{r: n.r, closing: make(chan struct{})}
+	p := &PacketConn{r: n.r, closer: newCloser()}
 	p.rd.init()
 	p.wr.init()
 	p.rdl.init()
@@ -138,16 +135,10 @@ func (p *PacketConn) WriteToUDPAddrPort(b []byte, addr netip.AddrPort) (int, err
 // Close closes the socket and returns once its port is free; waiting
 // calls return net.ErrClosed and datagrams not yet sent are dropped.
 func (p *PacketConn) Close() error {
-	err := p.opError("close", nil, net.ErrClosed)
-	p.closeOnce.Do(func() {
-		p.closed.Store(true)
-		close(p.closing)
-		done := make(chan struct{})
-		p.r.Post(func() { p.closeReactor(); close(done) })
-		<-done
-		err = nil
-	})
-	return err
+	if !p.shut(p.r, p.closeReactor, true) {
+		return p.opError("close", nil, net.ErrClosed)
+	}
+	return nil
 }
 
 // LocalAddr returns the local address, a *net.UDPAddr.

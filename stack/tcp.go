@@ -23,27 +23,20 @@ func makeTCPKey(local uint16, remote netip.AddrPort) tcpKey {
 	return tcpKey{remote: remote.Addr().As16(), remotePort: remote.Port(), local: local}
 }
 
-// tcpEntry is the stack's record of one connection.
+// tcpEntry is the stack's record of one connection, and the connection's
+// tcp.Notifier: a user call that gives the connection something to send
+// puts it in the run queue and wakes the stack, without a lookup.
 type tcpEntry struct {
+	s       *Stack
 	c       *tcp.Conn
-	at      reactor.Instant // deadline in the timer heap
 	key     tcpKey
-	heapIdx int32 // position in the heap, -1 if not in it
+	heapIdx int32 // position in the timer heap, -1 if not in it
 	queued  bool  // in the run queue
 }
 
-// tcpNotifier is the stack as every connection's tcp.Notifier: a user
-// call that gives a connection something to send puts it in the run
-// queue and wakes the stack.
-type tcpNotifier Stack
-
-func (n *tcpNotifier) Notify(c *tcp.Conn) {
-	s := (*Stack)(n)
-	local, remote := c.Tuple()
-	if e := s.tcp.conns[makeTCPKey(local.Port(), remote)]; e != nil && e.c == c {
-		s.tcpQueue(e)
-		s.wake()
-	}
+func (e *tcpEntry) Wake() {
+	e.s.tcpQueue(e)
+	e.s.wake()
 }
 
 // tcpTable holds the connections and listeners: lookup by 4-tuple and by
@@ -114,8 +107,8 @@ func (s *Stack) tcpConfig(cfg tcp.Config) tcp.Config {
 }
 
 func (s *Stack) tcpAdd(c *tcp.Conn, key tcpKey) *tcpEntry {
-	e := &tcpEntry{c: c, key: key, heapIdx: -1, at: reactor.Never}
-	c.SetNotifier((*tcpNotifier)(s))
+	e := &tcpEntry{s: s, c: c, key: key, heapIdx: -1}
+	c.SetNotifier(e)
 	s.tcp.conns[key] = e
 	return e
 }
@@ -238,9 +231,7 @@ func (s *Stack) pollTCP(budget int) (next reactor.Instant, more bool) {
 		e := t.run.popFront()
 		e.queued = false
 		c := e.c
-		if c.PollAt() <= s.now {
-			c.Poll(s.now)
-		}
+		c.Poll(s.now) // fires only timers that are due
 		sent, full := s.tcpOutput(c, min(budget, tcpTurn))
 		budget -= sent
 		at := c.PollAt()

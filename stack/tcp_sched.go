@@ -56,21 +56,21 @@ func (r *tcpRunQueue) popFront() *tcpEntry {
 	return e
 }
 
-// tcpTimers is a binary min-heap of connections by deadline.
-type tcpTimers []*tcpEntry
+// tcpTimers is a binary min-heap of connections by deadline. The deadline
+// lives in the heap's slot, not the entry, so an entry stays in the
+// 48-byte allocation class.
+type tcpTimers []timerSlot
+
+type timerSlot struct {
+	at reactor.Instant
+	e  *tcpEntry
+}
 
 func (h tcpTimers) top() reactor.Instant {
 	if len(h) == 0 {
 		return reactor.Never
 	}
 	return h[0].at
-}
-
-func (h *tcpTimers) push(e *tcpEntry, at reactor.Instant) {
-	e.at = at
-	e.heapIdx = int32(len(*h))
-	*h = append(*h, e)
-	h.up(int(e.heapIdx))
 }
 
 // remove takes e out of the heap.
@@ -83,9 +83,9 @@ func (h *tcpTimers) remove(e *tcpEntry) {
 	if i != last {
 		h.swap(i, last)
 	}
-	(*h)[last] = nil
+	(*h)[last] = timerSlot{}
 	*h = (*h)[:last]
-	e.heapIdx, e.at = -1, reactor.Never
+	e.heapIdx = -1
 	if i != last {
 		h.down(i)
 		h.up(i)
@@ -99,9 +99,11 @@ func (h *tcpTimers) schedule(e *tcpEntry, at reactor.Instant) {
 	case at == reactor.Never:
 		h.remove(e)
 	case e.heapIdx < 0:
-		h.push(e, at)
-	case at < e.at:
-		e.at = at
+		e.heapIdx = int32(len(*h))
+		*h = append(*h, timerSlot{at: at, e: e})
+		h.up(int(e.heapIdx))
+	case at < (*h)[e.heapIdx].at:
+		(*h)[e.heapIdx].at = at
 		h.up(int(e.heapIdx))
 	}
 }
@@ -112,14 +114,14 @@ func (h *tcpTimers) popDue(now reactor.Instant) (*tcpEntry, bool) {
 	if len(*h) == 0 || (*h)[0].at > now {
 		return nil, false
 	}
-	e := (*h)[0]
+	e := (*h)[0].e
 	h.remove(e)
 	return e, true
 }
 
 func (h tcpTimers) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].heapIdx, h[j].heapIdx = int32(i), int32(j)
+	h[i].e.heapIdx, h[j].e.heapIdx = int32(i), int32(j)
 }
 
 func (h tcpTimers) up(i int) {

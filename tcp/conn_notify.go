@@ -2,11 +2,10 @@ package tcp
 
 // Notifier is told when a user call gave a connection something to send
 // (data, a FIN, a reset, a window update), so the stack polls it without
-// waiting for its next timer. One notifier (the stack) serves every
-// connection, so it is told which. Notify runs on the reactor goroutine,
-// inside the user's call.
+// waiting for its next timer. The stack's record of the connection is
+// one. Wake runs on the reactor goroutine, inside the user's call.
 type Notifier interface {
-	Notify(c *Conn)
+	Wake()
 }
 
 // SetNotifier registers n (nil to unregister). The stack sets it when it
@@ -15,6 +14,6 @@ func (c *Conn) SetNotifier(n Notifier) { c.notifier = n }
 
 func (c *Conn) notify() {
 	if c.notifier != nil {
-		c.notifier.Notify(c)
+		c.notifier.Wake()
 	}
 }

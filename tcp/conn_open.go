@@ -140,8 +140,13 @@ func (c *Conn) ackSYN(now reactor.Instant, seg *Repr) {
 
 // tsClock returns our TSval at now: a millisecond clock (RFC 7323 5.4
 // asks for 1 ms to 1 s per tick) from the connection's offset.
-func (c *Conn) tsClock(now reactor.Instant) uint32 {
-	return uint32(int64(now)/int64(time.Millisecond)) + c.tsOffset
+func (c *Conn) tsClock(now reactor.Instant) uint32 { return tsValue(now, c.tsOffset) }
+
+// tsValue is the TSval at now of a clock offset by offset: a connection's
+// offset is its ISS, so a listener's SYN-ACK and the Conn Accept builds
+// later keep one clock.
+func tsValue(now reactor.Instant, offset uint32) uint32 {
+	return uint32(int64(now)/int64(time.Millisecond)) + offset
 }
 
 // adopt makes c the connection a Listener completed: the handshake r

@@ -240,7 +240,7 @@ func (l *Listener) synACK(now reactor.Instant, r *passive) Repr {
 	o.SACKPermitted = r.opts&optSACK != 0
 	if r.opts&optTS != 0 {
 		o.HasTimestamps = true
-		o.TSVal = tsValue(now, r.iss)
+		o.TSVal = tsValue(now, uint32(r.iss))
 		o.TSEcr = r.tsRecent
 	}
 	return s
@@ -252,12 +252,6 @@ func (l *Listener) mss() uint16 {
 		return DefaultMSS
 	}
 	return max(l.cfg.Conn.MSS, minMSS)
-}
-
-// tsValue is a connection's TSval at now, its clock offset by its ISS, as
-// Conn.tsClock computes it.
-func tsValue(now reactor.Instant, iss Seq) uint32 {
-	return uint32(int64(now)/int64(time.Millisecond)) + uint32(iss)
 }
 
 // cookieSYNACK answers a SYN statelessly: the ISS is a cookie and the
@@ -275,7 +269,7 @@ func (l *Listener) cookieSYNACK(now reactor.Instant, local, remote netip.AddrPor
 	s := l.synACK(now, &r)
 	if r.opts&optTS != 0 {
 		co := CookieOptions{WindowScale: r.peerShift, HasWindowScale: r.opts&optWS != 0, SACKPermitted: r.opts&optSACK != 0}
-		s.Options.TSVal = co.Timestamp(tsValue(now, iss))
+		s.Options.TSVal = co.Timestamp(tsValue(now, uint32(iss)))
 	}
 	return s
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/beevik/ntp"
 	"github.com/seed947b3480/legation/clients/sntp"
 	"github.com/seed947b3480/legation/hal/tap"
+	"github.com/seed947b3480/legation/internal/netnstest"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/stack"
 )
@@ -82,7 +83,10 @@ func TestOffsetAgreesWithBeevik(t *testing.T) {
 			Timeout: 2 * time.Second,
 			Dialer: func(la, ra string) (net.Conn, error) {
 				var c net.Conn
-				err := inNetns(ns, func() (err error) { c, err = net.Dial("udp", ra); return err })
+				var err error
+				if nerr := netnstest.Enter(ns, func() { c, err = net.Dial("udp", ra) }); nerr != nil {
+					err = nerr
+				}
 				return c, err
 			},
 		})

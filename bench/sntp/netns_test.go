@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 // The bench module cannot import legation's internal/netnstest, so this is
@@ -68,32 +65,6 @@ func run(t *testing.T, args ...string) []byte {
 		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return out
-}
-
-// inNetns runs fn on an OS thread inside namespace ns, so sockets fn opens
-// belong to it, and returns the thread to its own namespace afterwards.
-func inNetns(ns string, fn func() error) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(orig)
-	target, err := unix.Open("/var/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(target)
-	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
-		return err
-	}
-	defer func() {
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			panic("cannot return to the original network namespace: " + err.Error())
-		}
-	}()
-	return fn()
 }
 
 // logWriter copies a started command's output to the test log.
