@@ -66,6 +66,9 @@ func (t *tcpTable) init() {
 
 // DialTCP starts an active open to remote from a random ephemeral port. The
 // connection's ConnectFuture completes when it is established or fails.
+// With cfg.Pool set and cfg's buffers nil, the connection borrows its
+// buffers from the pool only while they hold data (tcp.Config.Pool); the
+// pool must belong to this stack's reactor goroutine.
 func (s *Stack) DialTCP(remote netip.AddrPort, cfg tcp.Config) (*tcp.Conn, error) {
 	if !s.addr.IsValid() {
 		return nil, ErrNoAddress

@@ -24,7 +24,7 @@ type TCPListener struct {
 type ListenConfig struct {
 	// Conn is the configuration of accepted connections. Its buffers are
 	// ignored: each connection gets its own at Accept (or the caller's,
-	// through AcceptBuffers).
+	// through AcceptBuffers), or borrows them from Pool.
 	Conn tcp.Config
 	// Backlog bounds completed connections not yet accepted. Default 16.
 	Backlog int
@@ -36,6 +36,14 @@ type ListenConfig struct {
 	// RxBufferSize and TxBufferSize are the buffers Accept allocates.
 	// Default tcp.DefaultBufferSize.
 	RxBufferSize, TxBufferSize int
+	// Pool, if set, lends accepted connections their buffers only while
+	// they hold data (see tcp.Config.Pool): Accept allocates no buffer,
+	// an idle connection holds none, and the SYN-ACK's window and window
+	// scale are those of a pool buffer; RxBufferSize and TxBufferSize are
+	// then ignored. AcceptBuffers still uses the caller's buffers for the
+	// sides it is given. It overrides Conn.Pool. The pool may be shared
+	// with other listeners and with DialTCP on the same reactor.
+	Pool *tcp.BufferPool
 }
 
 // ListenTCP opens a listener on port.
@@ -46,8 +54,12 @@ func (s *Stack) ListenTCP(port uint16, cfg ListenConfig) (*TCPListener, error) {
 	if _, taken := s.tcp.listeners[port]; taken {
 		return nil, ErrPortInUse
 	}
+	conn := s.tcpConfig(cfg.Conn)
+	if cfg.Pool != nil {
+		conn.Pool = cfg.Pool
+	}
 	tl := tcp.NewListener(tcp.ListenerConfig{
-		Conn:           s.tcpConfig(cfg.Conn),
+		Conn:           conn,
 		SYNBacklog:     cfg.SYNBacklog,
 		AcceptBacklog:  cfg.Backlog,
 		DisableCookies: cfg.DisableCookies,
@@ -61,11 +73,11 @@ func (s *Stack) ListenTCP(port uint16, cfg ListenConfig) (*TCPListener, error) {
 }
 
 // Accept returns the oldest established connection not yet accepted, with
-// buffers of the configured sizes.
+// buffers of the configured sizes, or none if the listener has a Pool.
 func (l *TCPListener) Accept() (*tcp.Conn, bool) { return l.AcceptBuffers(nil, nil) }
 
 // AcceptBuffers is Accept with the caller's receive and send rings (nil
-// allocates the configured size).
+// allocates the configured size, or borrows from the listener's Pool).
 func (l *TCPListener) AcceptBuffers(rx, tx []byte) (*tcp.Conn, bool) {
 	if l.closed {
 		return nil, false

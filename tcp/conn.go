@@ -38,6 +38,11 @@ type Conn struct {
 	err      Error // why it closed; 0 while open and after a graceful close
 	happened event // the future-completing events fired so far
 	released bool  // the owner let go: Release
+	pooling  poolState
+	// Facts for retransmission: kept with the flags above, where they
+	// fill what would be padding.
+	synRetransmitted bool
+	rtoRepeated      bool // the segment at SND.UNA was already resent by the timer
 
 	local, remote endpoint
 
@@ -58,6 +63,10 @@ type Conn struct {
 	rcvNxt Seq
 	rcvAdv Seq // right edge of the furthest window advertised; never moves back
 
+	// pool lends tx and rx while they hold data, for the sides whose
+	// buffer Config left nil (conn_pool.go); nil when both are the
+	// owner's.
+	pool   *BufferPool
 	tx, rx Ring
 	asm    Assembler
 
@@ -78,23 +87,22 @@ type Conn struct {
 	cc  NewReno
 	sb  Scoreboard
 
-	// What Output owes.
-	ackNow           bool  // an ACK must go out now
-	ackSegs          int32 // in-order segments received since our last ACK
-	sendSyn          bool  // the SYN or SYN-ACK must be (re)sent
-	synRetransmitted bool
-	rtxNow           bool // retransmit at SND.UNA: fast retransmit or NewReno partial ACK
-	rtoRepeated      bool // the segment at SND.UNA was already resent by the timer
-	forceNow         bool // the persist timer fired: send despite SWS avoidance, or probe
-	keepNow          bool // a keep-alive probe is due
-	rstNow           bool // a reset must be sent: <SEQ=rstSeq><ACK=rstAck><CTL=rstFlags>
-	rstFlags         wire.TCPFlags
-	rstSeq, rstAck   Seq
+	// What Output owes. (The order of this block and the next avoids
+	// padding: TestConnSize.)
+	ackNow         bool // an ACK must go out now
+	sendSyn        bool // the SYN or SYN-ACK must be (re)sent
+	rtxNow         bool // retransmit at SND.UNA: fast retransmit or NewReno partial ACK
+	forceNow       bool // the persist timer fired: send despite SWS avoidance, or probe
+	keepNow        bool // a keep-alive probe is due
+	rstNow         bool // a reset must be sent: <SEQ=rstSeq><ACK=rstAck><CTL=rstFlags>
+	rstFlags       wire.TCPFlags
+	ackSegs        int32 // in-order segments received since our last ACK
+	rstSeq, rstAck Seq
 
-	challengeAt    reactor.Instant // start of the current challenge ACK period
-	challengeCount int32           // challenge ACKs sent in it
+	challengeCount int32           // challenge ACKs sent in the current period
 	persistN       int32           // persist backoff exponent
 	keepProbes     int32           // keep-alive probes unanswered
+	challengeAt    reactor.Instant // start of the current challenge ACK period
 
 	// Timers. A deadline is reactor.Never when off.
 	now        reactor.Instant // the latest instant seen
@@ -121,14 +129,19 @@ type Conn struct {
 
 // NewConn returns a closed connection set up by cfg, ready for Connect or
 // AcceptSYN. It allocates what cfg does not supply (buffers, the
-// reassembly table) now, so that nothing is allocated later.
+// reassembly table) now, so that nothing is allocated later; with a
+// Config.Pool it allocates no buffer, and borrows them as needed.
 func NewConn(cfg Config) *Conn {
 	cfg = cfg.resolve()
-	return &Conn{
+	var pool *BufferPool
+	if cfg.RxBuffer == nil || cfg.TxBuffer == nil {
+		pool = cfg.Pool // resolve left a side nil only for the pool
+	}
+	c := &Conn{
 		cfg:        cfg.settings(),
+		pool:       pool,
 		tx:         NewRing(cfg.TxBuffer),
 		rx:         NewRing(cfg.RxBuffer),
-		asm:        NewAssembler(cfg.OutOfOrderRanges),
 		rtt:        NewRTTEstimator(cfg.RTT),
 		rtoAt:      reactor.Never,
 		delAckAt:   reactor.Never,
@@ -137,6 +150,10 @@ func NewConn(cfg Config) *Conn {
 		openAt:     reactor.Never,
 		probeSince: reactor.Never,
 	}
+	if !c.cfg.PoolRx {
+		c.asm = NewAssembler(cfg.OutOfOrderRanges) // else lent with the receive buffer
+	}
+	return c
 }
 
 // Tuple returns the local and remote address and port.

@@ -65,6 +65,11 @@ func (c *Conn) ackNew(now reactor.Instant, seg *Repr) {
 		data--
 	}
 	c.tx.Consume(int(min(data, uint32(c.tx.Len()))))
+	if c.tx.Len() == 0 {
+		// All acknowledged: a pooled send buffer goes back now, so that
+		// data this same segment carries can borrow it.
+		c.settleTx()
+	}
 	c.sndUna = ack
 	c.sndNxt = SeqMax(c.sndNxt, ack)
 	c.rtoRepeated = false

@@ -33,8 +33,15 @@ type pair struct {
 
 func newPair(tb testing.TB, cfg Config) *pair {
 	tb.Helper()
+	return newPairOf(tb, cfg, cfg)
+}
+
+// newPairOf is newPair with a configuration for each side: a dials, b
+// accepts.
+func newPairOf(tb testing.TB, cfgA, cfgB Config) *pair {
+	tb.Helper()
 	p := &pair{
-		a: NewConn(cfg), b: NewConn(cfg),
+		a: NewConn(cfgA), b: NewConn(cfgB),
 		aAddr: netip.MustParseAddrPort("10.0.0.1:40000"),
 		bAddr: netip.MustParseAddrPort("10.0.0.2:80"),
 		now:   reactor.Instant(time.Second),
@@ -106,6 +113,11 @@ func TestEstablishedPathAllocs(t *testing.T) {
 		{"options", Config{MSS: 1460, RxBuffer: make([]byte, 256<<10), TxBuffer: make([]byte, 256<<10)}, false},
 		{"options, reordered", Config{MSS: 1460, RxBuffer: make([]byte, 256<<10), TxBuffer: make([]byte, 256<<10)}, true},
 		{"plain", Config{MSS: 1460, DisableSACK: true, DisableTimestamps: true, DisableWindowScale: true, NoDelay: true}, false},
+		// Both sides borrow their rings from one pool: every round the
+		// receiver's ring is borrowed and given back once read, and the
+		// sender's once acknowledged, without allocating.
+		{"pooled", Config{MSS: 1460, Pool: NewBufferPool(64<<10, 0)}, false},
+		{"pooled, reordered", Config{MSS: 1460, Pool: NewBufferPool(64<<10, 0)}, true},
 	} {
 		p := newPair(t, tc.cfg)
 		p.swap = tc.swap
@@ -137,6 +149,14 @@ func TestEstablishedPathAllocs(t *testing.T) {
 		}
 		if st := p.b.Stats(); tc.swap && st.OutOfOrder < 200 {
 			t.Fatalf("only %d segments arrived out of order", st.OutOfOrder)
+		}
+		if pool := tc.cfg.Pool; pool != nil {
+			// Borrowed and given back every round, from buffers made once.
+			st := pool.Stats()
+			t.Logf("%s: pool %+v", tc.name, st)
+			if st.Lends < 2*200 || st.Made > 4 {
+				t.Fatalf("pool %+v: the rings were not borrowed per round from a few buffers", st)
+			}
 		}
 	}
 }

@@ -8,8 +8,21 @@ import "time"
 type Config struct {
 	// RxBuffer and TxBuffer are the receive and send rings. The Conn uses
 	// them for its whole life and the caller may reuse them once it is
-	// closed; nil allocates DefaultBufferSize bytes.
+	// closed; nil allocates DefaultBufferSize bytes, unless Pool is set.
 	RxBuffer, TxBuffer []byte
+
+	// Pool, if set, lends the buffers RxBuffer and TxBuffer leave nil, so
+	// that an idle connection holds none (conn_pool.go): the receive
+	// buffer is borrowed when data arrives and given back once the user
+	// has read it all, the send buffer is borrowed by Write or WriteLease
+	// and given back once the peer has acknowledged it all, and both go
+	// back when the connection closes or is released. The window offered
+	// while no receive buffer is held, and the window scale, are those of
+	// a pool buffer. When the pool is empty, arriving data is dropped
+	// unacknowledged (Stats.PoolMisses; the peer sends it again) and
+	// Write refuses with ErrWouldBlock until OnWritable says a buffer
+	// came back. The pool must be used on the reactor goroutine only.
+	Pool *BufferPool
 
 	// MSS is the maximum segment size to advertise, the largest payload
 	// this side can receive: the stack passes its MTU minus 40. It also
@@ -56,7 +69,9 @@ type Config struct {
 	KeepAliveCount    int
 
 	// OutOfOrderRanges bounds out-of-order reassembly: how many separate
-	// ranges beyond a hole are kept. Default DefaultAssemblerRanges.
+	// ranges beyond a hole are kept. Default DefaultAssemblerRanges. (A
+	// Conn whose receive buffer comes from a Pool borrows the table of
+	// ranges with it, so an idle one holds none.)
 	OutOfOrderRanges int
 
 	// RTT bounds the retransmission timeout.
@@ -82,10 +97,10 @@ const (
 
 // resolve fills in defaults. Durations that are "off" become 0.
 func (c Config) resolve() Config {
-	if c.RxBuffer == nil {
+	if c.RxBuffer == nil && c.Pool == nil {
 		c.RxBuffer = make([]byte, DefaultBufferSize)
 	}
-	if c.TxBuffer == nil {
+	if c.TxBuffer == nil && c.Pool == nil {
 		c.TxBuffer = make([]byte, DefaultBufferSize)
 	}
 	if c.MSS == 0 {
@@ -122,9 +137,9 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // settings is what a Conn keeps of its Config once it is made: the buffers
-// became its rings, the RTT bounds its estimator and the reassembly limit
-// its table, so only the rest stays, packed, to keep an idle connection
-// small.
+// became its rings (or the pool its pool), the RTT bounds its estimator
+// and the reassembly limit its table, so only the rest stays, packed, to
+// keep an idle connection small.
 type settings struct {
 	DelayedAck, ConnectTimeout, UserTimeout, TimeWait time.Duration
 	KeepAlive, KeepAliveInterval                      time.Duration
@@ -132,6 +147,8 @@ type settings struct {
 	MSS                                               uint16
 	DisableSACK, DisableTimestamps                    bool
 	DisableWindowScale, NoDelay                       bool
+	PoolRx, PoolTx                                    bool   // the pool lends this ring
+	OutOfOrderRanges                                  uint16 // the reassembly table a pooled rx borrows with it
 }
 
 // settings returns what a Conn keeps of a resolved c.
@@ -141,5 +158,7 @@ func (c Config) settings() settings {
 		KeepAlive: c.KeepAlive, KeepAliveInterval: c.KeepAliveInterval, KeepAliveCount: int32(c.KeepAliveCount),
 		MSS: c.MSS, DisableSACK: c.DisableSACK, DisableTimestamps: c.DisableTimestamps,
 		DisableWindowScale: c.DisableWindowScale, NoDelay: c.NoDelay,
+		PoolRx: c.Pool != nil && c.RxBuffer == nil, PoolTx: c.Pool != nil && c.TxBuffer == nil,
+		OutOfOrderRanges: uint16(min(max(c.OutOfOrderRanges, 0), 0xffff)),
 	}
 }

@@ -16,15 +16,23 @@ const (
 	evClosed
 )
 
-// fire delivers the gathered events: futures first, then callbacks.
+// fire delivers the gathered events: futures first, then callbacks. Last,
+// pooled buffers left empty go back: after the callbacks, so that a
+// buffer the pool handed over, or one an ACK emptied, serves what
+// OnWritable writes instead of going back and forth.
 func (c *Conn) fire() {
 	if c.released {
 		c.afterRelease()
 	}
-	ev := c.events
-	if ev == 0 {
-		return
+	if c.events != 0 {
+		c.deliver()
 	}
+	c.settleBuffers()
+}
+
+// deliver runs the futures and callbacks for the gathered events.
+func (c *Conn) deliver() {
+	ev := c.events
 	c.events = 0
 	c.happened |= ev & (evConnected | evCloseDone | evClosed)
 	if c.futs != nil {
@@ -36,7 +44,7 @@ func (c *Conn) fire() {
 	if ev&evPeerClosed != 0 && c.onPeerClosed != nil {
 		c.onPeerClosed()
 	}
-	if ev&evWritable != 0 && c.onWritable != nil && c.writeErr() == nil && c.tx.Free() > 0 {
+	if ev&evWritable != 0 && c.onWritable != nil && c.writeErr() == nil && c.txWritable() {
 		c.onWritable()
 	}
 	if ev&evClosed != 0 && c.onClosed != nil {
@@ -91,5 +99,6 @@ func (c *Conn) terminate(err Error) {
 	c.rtoAt, c.delAckAt, c.persistAt = reactor.Never, reactor.Never, reactor.Never
 	c.twAt, c.openAt = reactor.Never, reactor.Never
 	c.ackNow, c.sendSyn, c.rtxNow, c.forceNow, c.keepNow = false, false, false, false, false
+	c.stopWaiting()
 	c.events |= evClosed
 }

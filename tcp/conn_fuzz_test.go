@@ -60,10 +60,18 @@ type fuzzConn struct {
 func fuzzByte(s Seq) byte { return byte(uint32(s)*7 + uint32(s)>>8) }
 
 func newFuzzConn(t *testing.T, st int, opts bool) *fuzzConn {
+	return newFuzzConnPool(t, st, opts, nil)
+}
+
+// newFuzzConnPool is newFuzzConn with the rings lent by pool, if not nil.
+func newFuzzConnPool(t *testing.T, st int, opts bool, pool *BufferPool) *fuzzConn {
 	cfg := Config{
 		RxBuffer: make([]byte, 2000), TxBuffer: make([]byte, 2000), MSS: 200,
 		DisableSACK: !opts, DisableTimestamps: !opts, DisableWindowScale: !opts,
 		TimeWait: time.Second, KeepAlive: 3 * time.Second, UserTimeout: time.Minute,
+	}
+	if pool != nil {
+		cfg.RxBuffer, cfg.TxBuffer, cfg.Pool = nil, nil, pool
 	}
 	fz := &fuzzConn{t: t, c: NewConn(cfg), now: reactor.Instant(time.Hour), opts: opts, irs: 7000, peerTS: 100}
 	local, remote := scriptLocal, scriptRemote

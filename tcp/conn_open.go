@@ -55,7 +55,7 @@ func (c *Conn) open(now reactor.Instant, local, remote netip.AddrPort, iss Seq) 
 	// it does not reveal the clock; the ISS is already a keyed hash.
 	c.tsOffset = uint32(iss)
 	if !c.cfg.DisableWindowScale {
-		c.rcvShift = windowShift(c.rx.Cap())
+		c.rcvShift = windowShift(c.rxCap())
 	}
 	if c.cfg.ConnectTimeout > 0 {
 		c.openAt = now.Add(c.cfg.ConnectTimeout)
@@ -84,7 +84,7 @@ func (c *Conn) synReceived(syn *Repr) {
 	c.maxSndWnd = c.sndWnd
 	c.sndWl1, c.sndWl2 = syn.Seq, c.iss
 	// What our SYN or SYN-ACK advertises, unscaled.
-	c.rcvAdv = c.rcvNxt.Add(min(uint32(c.rx.Free()), 0xffff))
+	c.rcvAdv = c.rcvNxt.Add(min(uint32(c.rxFree()), 0xffff))
 }
 
 // negotiate settles the options from the peer's SYN: each option is used

@@ -29,6 +29,12 @@ func (c *Conn) receive(now reactor.Instant, seq Seq, payload []byte, fin bool) {
 			payload = payload[:max(limit-off, 0)]
 		}
 	}
+	if len(payload) > 0 && c.needRx() && !c.borrowRx() {
+		// No buffer to put it in: drop the data, and the FIN that
+		// follows it, unacknowledged; the peer sends both again.
+		c.stats.PoolMisses++
+		return
+	}
 	if room := c.rx.Free() - off; len(payload) > room {
 		payload, fin = payload[:max(room, 0)], false
 		c.ackNow = true

@@ -21,8 +21,9 @@ const FinWait2Timeout = 60 * time.Second
 // byte sent. The close then finishes in the background from the
 // connection's own record (FIN, retransmissions, TIME-WAIT), and the
 // buffers may be reused as soon as SendQueued is 0 or at once if the
-// connection was reset. This closes embassy-net's and smoltcp's gap where
-// dropping a socket loses its unsent data.
+// connection was reset; buffers a Config.Pool lent go back to it then.
+// This closes embassy-net's and smoltcp's gap where dropping a socket
+// loses its unsent data.
 func (c *Conn) Release() {
 	if c.released {
 		return
@@ -32,7 +33,9 @@ func (c *Conn) Release() {
 		c.Close()
 	}
 	c.released = true
+	c.pooling &^= txLeased // the owner will not fill a lease now
 	c.afterRelease()
+	c.settleBuffers()
 	c.notify()
 }
 
@@ -44,7 +47,8 @@ func (c *Conn) Released() bool { return c.released }
 // connection.
 func (c *Conn) afterRelease() {
 	if c.tx.Len() == 0 || c.state == Closed {
-		c.tx, c.rx = Ring{}, Ring{}
+		c.giveTx() // back to the pool, if they came from one
+		c.giveRx()
 	}
 	if c.state == FinWait2 && c.twAt == reactor.Never {
 		c.twAt = c.now.Add(FinWait2Timeout)

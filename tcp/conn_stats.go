@@ -14,6 +14,7 @@ type Stats struct {
 	PAWSDrops   uint32 // segments dropped as old duplicates (RFC 7323 5)
 	Unaccepted  uint32 // segments outside the receive window, acknowledged and dropped
 	OutOfOrder  uint32 // segments that arrived beyond a hole
+	PoolMisses  uint32 // segments whose data was dropped: the pool had no receive buffer (Config.Pool)
 }
 
 // Stats returns the connection's counters.

@@ -20,7 +20,8 @@ func (c *Conn) Read(p []byte) (int, error) {
 		return 0, ErrClosed
 	}
 	if n := c.rx.Read(p); n > 0 || len(p) == 0 {
-		c.notify() // the window may have opened: a window update may be due
+		c.settleBuffers() // all read: a pooled receive buffer goes back
+		c.notify()        // the window may have opened: a window update may be due
 		return n, nil
 	}
 	return 0, c.readErr()
@@ -58,6 +59,7 @@ func (c *Conn) ReadLease() ([]byte, error) {
 // ReadLease. n is clamped to what is there.
 func (c *Conn) Consume(n int) {
 	c.rx.Consume(min(max(n, 0), c.rx.Len()))
+	c.settleBuffers()
 	c.notify()
 }
 
@@ -66,10 +68,17 @@ func (c *Conn) Buffered() int { return c.rx.Len() }
 
 // Write queues as much of p as the send ring takes and returns how much;
 // ErrWouldBlock if it took nothing (wait for the writable callback).
-// Data written during the handshake is sent once it completes.
+// Data written during the handshake is sent once it completes. With a
+// Config.Pool, a Conn holding no send buffer borrows one; if the pool has
+// none it is ErrWouldBlock too, and OnWritable runs once a buffer has
+// been set aside for this connection.
 func (c *Conn) Write(p []byte) (int, error) {
 	if err := c.writeErr(); err != nil {
 		return 0, err
+	}
+	c.pooling &^= txLeased // a Write ends a lease (its space is written over)
+	if len(p) > 0 && c.needTx() && !c.borrowTx() {
+		return 0, ErrWouldBlock
 	}
 	n := c.tx.Write(p)
 	if n == 0 && len(p) > 0 {
@@ -98,14 +107,22 @@ func (c *Conn) writeErr() error {
 // WriteLease returns the free space of the send ring in place, as at most
 // two slices to fill in order; CommitWrite queues what was filled. Both
 // are empty, with the error Write would return, when nothing can be
-// written.
+// written. With a Config.Pool it borrows a send buffer as Write does, and
+// the connection keeps it, even empty, until CommitWrite (of 0 bytes if
+// nothing was filled) or Release ends the lease.
 func (c *Conn) WriteLease() (first, second []byte, err error) {
 	if err := c.writeErr(); err != nil {
 		return nil, nil, err
 	}
+	if c.needTx() && !c.borrowTx() {
+		return nil, nil, ErrWouldBlock
+	}
 	first, second = c.tx.WriteLease()
 	if len(first) == 0 {
 		return nil, nil, ErrWouldBlock
+	}
+	if c.cfg.PoolTx {
+		c.pooling |= txLeased
 	}
 	return first, second, nil
 }
@@ -113,10 +130,13 @@ func (c *Conn) WriteLease() (first, second []byte, err error) {
 // CommitWrite queues n bytes filled in through WriteLease; n is clamped to
 // the free space. It does nothing once the sending side is closed.
 func (c *Conn) CommitWrite(n int) {
+	c.pooling &^= txLeased
 	if c.writeErr() != nil {
+		c.settleBuffers()
 		return
 	}
 	c.tx.CommitWrite(min(max(n, 0), c.tx.Free()))
+	c.settleBuffers() // nothing committed: a pooled send buffer goes back
 	c.syncPersist(c.now)
 	c.notify()
 }
@@ -149,6 +169,7 @@ func (c *Conn) CloseWrite() error {
 		return nil
 	}
 	c.finQueued = true
+	c.settleBuffers() // nothing more to write: leave the pool's queue
 	c.syncPersist(c.now)
 	c.notify()
 	return nil
@@ -161,6 +182,7 @@ func (c *Conn) CloseWrite() error {
 // background (FIN, retransmissions, TIME-WAIT): watch CloseFuture or
 // OnClosed.
 func (c *Conn) Close() error {
+	defer c.settleBuffers() // nothing more will be read: a pooled receive buffer goes back
 	if c.state != Closed && c.rx.Len() > 0 {
 		c.rdClosed = true
 		c.Abort()
@@ -172,8 +194,13 @@ func (c *Conn) Close() error {
 
 // Abort resets the connection (RFC 9293 3.10.5): a reset goes to the peer
 // in any state that has one, queued data is discarded, and the connection
-// is closed with ErrAborted.
+// is closed with ErrAborted. With a Config.Pool, both buffers go back to
+// the pool, received data not yet read with them (unless a WriteLease is
+// outstanding, which keeps the send buffer until CommitWrite or Release).
 func (c *Conn) Abort() {
+	if c.cfg.PoolRx {
+		c.giveRx()
+	}
 	switch c.state {
 	case Closed:
 		return

@@ -6,7 +6,7 @@ package tcp
 // swsThreshold is how much the window must be able to grow before it is
 // opened: min(half the buffer, our MSS) (RFC 9293 3.8.6.2.2, Fr = 1/2).
 func (c *Conn) swsThreshold() uint32 {
-	return min(uint32(c.rx.Cap())/2, uint32(c.cfg.MSS))
+	return min(uint32(c.rxCap())/2, uint32(c.cfg.MSS))
 }
 
 // nextWindow returns the window to advertise now, in bytes, a whole
@@ -14,6 +14,8 @@ func (c *Conn) swsThreshold() uint32 {
 // current window by the SWS threshold (RFC 9293 3.8.6.2.2), and otherwise
 // holds the right edge where it is, as RFC 9293 (SHLD-14) asks. It never
 // offers more than the free space, so whatever it lets in can be kept.
+// A pooled Conn holding no receive buffer counts a whole pool buffer as
+// free (rxFree): the one it will borrow when data comes.
 //
 // A window scale makes the field coarse: when the current window is not a
 // whole number of units and the free space has no room to round it up,
@@ -23,7 +25,7 @@ func (c *Conn) swsThreshold() uint32 {
 func (c *Conn) nextWindow() uint32 {
 	unit := uint32(1) << c.rcvShift
 	maxWin := uint32(0xffff) << c.rcvShift
-	free := min(uint32(c.rx.Free()), maxWin)
+	free := min(uint32(c.rxFree()), maxWin)
 	cur := c.rcvWnd()
 	if free > cur && free-cur >= c.swsThreshold() {
 		return free &^ (unit - 1)
@@ -46,7 +48,7 @@ func (c *Conn) windowField() uint16 {
 
 // synWindowField is the window of a SYN or SYN-ACK, which is never scaled
 // (RFC 7323 2.2).
-func (c *Conn) synWindowField() uint16 { return uint16(min(c.rx.Free(), 0xffff)) }
+func (c *Conn) synWindowField() uint16 { return uint16(min(c.rxFree(), 0xffff)) }
 
 // windowUpdateDue reports whether the window opened enough since the last
 // advertisement to be worth an ACK of its own: it at least doubled, by at

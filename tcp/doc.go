@@ -20,6 +20,8 @@
 //     recovery queries of RFC 6675;
 //   - Ring and Assembler, caller-ownable byte rings and bounded out-of-order
 //     reassembly with the SACK blocks to send (RFC 2018);
+//   - BufferPool, buffers lent to connections only while they hold data,
+//     so that idle connections hold none (Config.Pool);
 //   - SYNCookies (RFC 4987).
 //
 // What is not: nothing here reads the clock, sleeps, starts goroutines or

@@ -47,7 +47,9 @@ type Listener struct {
 // ListenerConfig sets up a Listener.
 type ListenerConfig struct {
 	// Conn is the configuration of accepted connections. Leave its
-	// buffers nil: Accept allocates them, or takes the caller's.
+	// buffers nil: Accept allocates them, or takes the caller's, or, if
+	// Conn.Pool is set, leaves them to be borrowed from the pool while
+	// they hold data, so that Accept allocates no buffer.
 	Conn Config
 	// SYNBacklog bounds handshakes in progress. Default 128.
 	SYNBacklog int
@@ -63,7 +65,8 @@ type ListenerConfig struct {
 	SYNACKRetries int
 	// RxBufferSize and TxBufferSize are the buffers Accept allocates when
 	// the caller supplies none; the SYN-ACK's window and window scale are
-	// derived from RxBufferSize. Default DefaultBufferSize each.
+	// derived from RxBufferSize. Default DefaultBufferSize each. With
+	// Conn.Pool set both are the pool's Size.
 	RxBufferSize, TxBufferSize int
 }
 
@@ -125,6 +128,9 @@ func NewListener(cfg ListenerConfig, isn ISNGenerator, cookies SYNCookies) *List
 	}
 	if cfg.SYNACKRetries <= 0 {
 		cfg.SYNACKRetries = DefaultSYNACKRetries
+	}
+	if cfg.Conn.Pool != nil {
+		cfg.RxBufferSize, cfg.TxBufferSize = cfg.Conn.Pool.Size(), cfg.Conn.Pool.Size()
 	}
 	if cfg.RxBufferSize <= 0 {
 		cfg.RxBufferSize = DefaultBufferSize
@@ -425,11 +431,11 @@ func (l *Listener) Resend(now reactor.Instant) (remote netip.AddrPort, seg Repr,
 }
 
 // Accept returns a connection built from the oldest completed handshake,
-// with rx and tx as its buffers (nil allocates the configured size; an rx
-// smaller than RxBufferSize may have to drop data the SYN-ACK's window
-// invited, which the peer then sends again), or false
-// if none is waiting. The Conn is ESTABLISHED, addressed from local's
-// address and the listener's port.
+// with rx and tx as its buffers (nil allocates the configured size, or
+// with a Conn.Pool borrows from the pool as needed; an rx smaller than
+// RxBufferSize may have to drop data the SYN-ACK's window invited, which
+// the peer then sends again), or false if none is waiting. The Conn is
+// ESTABLISHED, addressed from local's address and the listener's port.
 func (l *Listener) Accept(now reactor.Instant, local netip.Addr, port uint16, rx, tx []byte) (*Conn, bool) {
 	if len(l.acceptQ) == 0 {
 		return nil, false
@@ -439,10 +445,10 @@ func (l *Listener) Accept(now reactor.Instant, local netip.Addr, port uint16, rx
 	l.acceptQ = l.acceptQ[:len(l.acceptQ)-1]
 	r := l.recs[i]
 	l.release(i)
-	if rx == nil {
+	if rx == nil && l.cfg.Conn.Pool == nil {
 		rx = make([]byte, l.cfg.RxBufferSize)
 	}
-	if tx == nil {
+	if tx == nil && l.cfg.Conn.Pool == nil {
 		tx = make([]byte, l.cfg.TxBufferSize)
 	}
 	cfg := l.cfg.Conn
