@@ -1,0 +1,21 @@
+package httpd
+
+import (
+	"github.com/seed947b3480/legation/reactor"
+	"github.com/seed947b3480/legation/servers/httpd/websocket"
+	"github.com/seed947b3480/legation/tcp"
+)
+
+// WebSocket serves RFC 6455 connections on pattern with g: the server
+// answers the opening handshake, hands the connection to g, polls g's
+// timers from its own task, and on Shutdown closes g's connections with
+// 1001 (going away).
+func (s *Server) WebSocket(pattern string, g *websocket.Group) {
+	g.SetWaker(s)
+	g.SetClock(s.st)
+	s.AddTicker(g)
+	s.groups = append(s.groups, g)
+	s.HandleUpgrade(pattern, func(now reactor.Instant, c *tcp.Conn, leftover []byte) {
+		g.Adopt(now, c, leftover)
+	})
+}

@@ -1,0 +1,144 @@
+package websocket
+
+import (
+	"time"
+
+	"github.com/seed947b3480/legation/reactor"
+)
+
+// Timers are data: a connection is on at most one of three lists, each for
+// one kind of deadline. All deadlines of one kind are "now plus the same
+// duration" when they are set, so appending keeps a list in deadline order
+// and Poll looks only at list heads: O(1) per timer event, whatever the
+// number of connections.
+//
+// The idle timer is lazy: input does not move a connection in its list, it
+// only sets c.active. When the timer comes due, an active connection is
+// put back at the tail for another interval; an inactive one gets a ping
+// and moves to the pong list. So a silent connection is pinged between one
+// and two intervals after its last input, and busy connections cost
+// nothing per message.
+
+const (
+	tlNone  = iota
+	tlIdle  // until the next keep-alive check: PingInterval
+	tlPong  // until the answer to a ping is overdue: PongTimeout
+	tlClose // until the closing handshake is abandoned: CloseTimeout
+	tlKinds
+)
+
+// bufferRetry is how often Poll tries again to find a pool buffer for the
+// connections waiting for one, in case the pool is shared and another user
+// returned one (the Group's own returns wake it at once).
+const bufferRetry = 10 * time.Millisecond
+
+type timerList struct{ head, tail *Conn }
+
+// setTimer moves c to the tail of list kind with deadline at (never
+// earlier than the tail's, so the list stays ordered) and makes sure the
+// host polls by then.
+func (g *Group) setTimer(c *Conn, kind uint8, at reactor.Instant) {
+	g.clearTimer(c)
+	l := &g.timers[kind]
+	if l.tail != nil && at < l.tail.deadline {
+		at = l.tail.deadline
+	}
+	c.deadline, c.tlist = at, kind
+	c.tprev, c.tnext = l.tail, nil
+	if l.tail != nil {
+		l.tail.tnext = c
+	} else {
+		l.head = c
+	}
+	l.tail = c
+	g.wakeAt(at)
+}
+
+// clearTimer takes c off its timer list.
+func (g *Group) clearTimer(c *Conn) {
+	if c.tlist == tlNone {
+		return
+	}
+	l := &g.timers[c.tlist]
+	if c.tprev != nil {
+		c.tprev.tnext = c.tnext
+	} else {
+		l.head = c.tnext
+	}
+	if c.tnext != nil {
+		c.tnext.tprev = c.tprev
+	} else {
+		l.tail = c.tprev
+	}
+	c.tprev, c.tnext, c.tlist = nil, nil, tlNone
+}
+
+// wakeAt makes sure the host polls by at: if that is before the deadline
+// Poll last answered, the waker is woken. Inside Poll there is no need.
+func (g *Group) wakeAt(at reactor.Instant) {
+	if g.poll || at >= g.next {
+		return
+	}
+	g.next = at
+	if g.waker != nil {
+		g.waker.Wake()
+	}
+}
+
+// Poll attends to the timers due at now (closing handshakes that timed
+// out, keep-alive pings and their timeouts) and to connections waiting for
+// a buffer, and returns when it next needs to run (reactor.Never for no
+// timer). The host calls it from its own Poll; it runs OnClose and the
+// other callbacks of the connections it acts on.
+func (g *Group) Poll(now reactor.Instant) reactor.Instant {
+	g.advance(now)
+	now = g.now
+	g.poll = true
+	for l := &g.timers[tlClose]; l.head != nil && l.head.deadline <= now; {
+		l.head.closeTimedOut()
+	}
+	for l := &g.timers[tlPong]; l.head != nil && l.head.deadline <= now; {
+		l.head.pongTimedOut()
+	}
+	for l := &g.timers[tlIdle]; l.head != nil && l.head.deadline <= now; {
+		c := l.head
+		if !c.active && c.writeFrame(OpPing, true, nil, "") == nil {
+			g.stats.PingsSent++
+			g.setTimer(c, tlPong, now.Add(g.cfg.PongTimeout))
+			continue
+		}
+		// Active since the last check, or no room for a ping (the peer
+		// is not reading; TCP's user timeout covers a dead one): check
+		// again an interval from now.
+		c.active = false
+		g.setTimer(c, tlIdle, now.Add(g.cfg.PingInterval))
+	}
+	for g.waitHead != nil {
+		c := g.waitHead
+		if c.waiting {
+			b := g.pool.Get()
+			if b == nil {
+				break
+			}
+			c.mbuf, c.pooled, c.waiting = b, true, false
+			g.stats.BuffersInUse++
+		}
+		if g.waitHead = c.wnext; g.waitHead == nil {
+			g.waitTail = nil
+		}
+		c.wnext = nil
+		c.readLoop()
+	}
+	g.poll = false
+	next := reactor.Never
+	for k := tlIdle; k < tlKinds; k++ {
+		if h := g.timers[k].head; h != nil {
+			next = reactor.Min(next, h.deadline)
+		}
+	}
+	if g.waitHead != nil {
+		next = reactor.Min(next, now.Add(bufferRetry))
+	}
+	g.next = next
+	return next
+}
