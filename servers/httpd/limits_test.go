@@ -134,7 +134,11 @@ func TestStaticGzip(t *testing.T) {
 		t.Fatalf("plain: %v, %d bytes", resp.Header, len(body))
 	}
 	c.got.Reset()
-	c.send("GET / HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + st.ETag() + "\r\n\r\n")
+	if resp.Header.Get("ETag") == st.ETag() {
+		t.Fatal("identity representation has the gzip one's ETag")
+	}
+	c.got.Reset()
+	c.send("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nIf-None-Match: W/\"x\", " + st.ETag() + "\r\n\r\n")
 	n.run(time.Second, "304", func() bool { return bytes.HasSuffix(c.got.Bytes(), []byte("\r\n\r\n")) })
 	if status(c.got.Bytes()) != 304 {
 		t.Fatalf("%s", c.got.String())

@@ -252,16 +252,17 @@ func (s *Server) Poll(now reactor.Instant) reactor.Instant {
 	for _, t := range s.tickers {
 		next = reactor.Min(next, t.Poll(now))
 	}
-	if s.stopping && s.stats.Conns == 0 && s.stopped != nil {
+	if s.stopping && s.drained() {
 		s.stopped.Complete(struct{}{}, nil)
 	}
 	return next
 }
 
 // Shutdown stops the server gracefully: the listener closes, idle
-// connections close at once, and requests in progress finish (each
-// connection closing after its answer). The future completes when the
-// last connection has gone.
+// connections close at once, requests in progress finish (each
+// connection closing after its answer), and WebSocket connections get a
+// close frame with 1001. The future completes when the last HTTP and
+// WebSocket connection has gone.
 func (s *Server) Shutdown() *reactor.Future[struct{}] {
 	if s.stopped != nil {
 		return s.stopped
@@ -284,9 +285,22 @@ func (s *Server) Shutdown() *reactor.Future[struct{}] {
 	for _, g := range s.groups {
 		g.Close(websocket.CloseGoingAway)
 	}
-	if s.stats.Conns == 0 {
+	if s.drained() {
 		s.stopped.Complete(struct{}{}, nil)
 	}
 	s.wake()
 	return s.stopped
+}
+
+// drained reports whether no HTTP or WebSocket connection is left.
+func (s *Server) drained() bool {
+	if s.stats.Conns != 0 {
+		return false
+	}
+	for _, g := range s.groups {
+		if g.Len() != 0 {
+			return false
+		}
+	}
+	return true
 }

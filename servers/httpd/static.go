@@ -19,7 +19,8 @@ type Static struct {
 	contentType string
 	gz          []byte
 	plainLen    int64
-	etag        string
+	etag        string // of the gzip representation
+	plainETag   string // of the decompressed one
 }
 
 // NewStatic checks that gz is a gzip stream and returns it as a resource
@@ -42,10 +43,11 @@ func NewStatic(contentType string, gz []byte) (*Static, error) {
 		gz:          gz,
 		plainLen:    n,
 		etag:        `"` + hex.EncodeToString(sum[:8]) + `"`,
+		plainETag:   `"` + hex.EncodeToString(sum[:8]) + `-identity"`,
 	}, nil
 }
 
-// ETag returns the resource's entity tag.
+// ETag returns the entity tag of the resource's gzip representation.
 func (st *Static) ETag() string { return st.etag }
 
 // HandleStatic serves st for GET and HEAD on pattern.
@@ -61,13 +63,21 @@ func (w *Response) Static(st *Static) {
 		return
 	}
 	req := &w.ex.req
-	w.Header("ETag", st.etag)
+	// The gzip and identity representations differ, so they have
+	// different strong tags (RFC 9110 8.8.3.3).
+	ae, _ := req.Header("Accept-Encoding")
+	gz := acceptsGzip(ae)
+	etag := st.plainETag
+	if gz {
+		etag = st.etag
+	}
+	w.Header("ETag", etag)
 	w.Header("Vary", "Accept-Encoding")
-	if inm, ok := req.Header("If-None-Match"); ok && matchesETag(inm, st.etag) {
+	if inm, ok := req.Header("If-None-Match"); ok && matchesETag(inm, etag) {
 		w.Send(304, "", nil)
 		return
 	}
-	if ae, ok := req.Header("Accept-Encoding"); ok && acceptsGzip(ae) {
+	if gz {
 		w.Header("Content-Encoding", "gzip")
 		w.Send(200, st.contentType, st.gz)
 		return
@@ -87,39 +97,57 @@ func (w *Response) Static(st *Static) {
 	})
 }
 
+// matchesETag reports whether an If-None-Match list names etag (weak
+// comparison, RFC 9110 13.1.2) or is "*".
 func matchesETag(list, etag string) bool {
-	found := false
-	forEachToken([]byte(list), func(t []byte) {
-		if string(t) == etag || string(t) == "*" || len(t) > 2 && string(t[:2]) == "W/" && string(t[2:]) == etag {
-			found = true
+	for list != "" {
+		var t string
+		t, list = cut(list, ',')
+		t = trimSpace(t)
+		if len(t) > 2 && t[:2] == "W/" {
+			t = t[2:]
 		}
-	})
-	return found
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // acceptsGzip reads Accept-Encoding (RFC 9110 12.5.3): gzip, x-gzip or *
 // with a q-value other than 0.
 func acceptsGzip(v string) bool {
-	ok := false
-	forEachToken([]byte(v), func(t []byte) {
-		name, params, _ := bytes.Cut(t, []byte(";"))
-		name = bytes.TrimSpace(name)
-		if !equalFold(name, "gzip") && !equalFold(name, "x-gzip") && string(name) != "*" {
-			return
+	for v != "" {
+		var t string
+		t, v = cut(v, ',')
+		name, params := cut(t, ';')
+		name = trimSpace(name)
+		if !equalFold([]byte(name), "gzip") && !equalFold([]byte(name), "x-gzip") && name != "*" {
+			continue
 		}
-		params = bytes.TrimSpace(params)
-		if q, found := bytes.CutPrefix(params, []byte("q=")); found {
-			zero := len(q) > 0
-			for _, c := range q {
+		params = trimSpace(params)
+		if len(params) > 2 && (params[:2] == "q=" || params[:2] == "Q=") {
+			zero := true
+			for _, c := range params[2:] {
 				if c != '0' && c != '.' {
 					zero = false
 				}
 			}
 			if zero {
-				return
+				continue
 			}
 		}
-		ok = true
-	})
-	return ok
+		return true
+	}
+	return false
+}
+
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }
