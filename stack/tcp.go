@@ -127,7 +127,10 @@ func (s *Stack) tcpQueue(e *tcpEntry) {
 // tcpForget drops a closed connection from the table.
 func (s *Stack) tcpForget(e *tcpEntry) {
 	s.tcp.timers.remove(e)
-	delete(s.tcp.conns, e.key)
+	// A new connection may already hold the 4-tuple (see receiveTCP).
+	if s.tcp.conns[e.key] == e {
+		delete(s.tcp.conns, e.key)
+	}
 	e.c.SetNotifier(nil)
 }
 
@@ -153,9 +156,15 @@ func (s *Stack) receiveTCP(m *ipMeta, b []byte) {
 	s.counters.RxTCP++
 	remote := netip.AddrPortFrom(m.src, p.SrcPort())
 	if e := s.tcp.conns[makeTCPKey(p.DstPort(), remote)]; e != nil {
-		e.c.Input(s.now, &seg)
-		s.tcpQueue(e)
-		return
+		if e.c.State() != tcp.Closed || seg.Flags&(wire.TCPSyn|wire.TCPAck) != wire.TCPSyn {
+			e.c.Input(s.now, &seg)
+			s.tcpQueue(e)
+			return
+		}
+		// A connection that closed in this very batch (a reset just
+		// came in) is not yet off the table; a fresh SYN on its 4-tuple
+		// is for the listener, not a reason to refuse.
+		s.tcpForget(e)
 	}
 	if l := s.tcp.listeners[p.DstPort()]; l != nil {
 		local := netip.AddrPortFrom(m.dst, p.DstPort())

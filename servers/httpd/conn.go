@@ -151,6 +151,18 @@ func (c *conn) readHead() bool {
 	from := max(ex.scan-3, 0)
 	i := bytes.Index(ex.buf[from:ex.n], headEnd)
 	if i < 0 {
+		// A bare LF can end no head this server accepts: refuse it now
+		// rather than wait for a CRLF CRLF that may never come.
+		for j := max(ex.scan, 1); j < ex.n; j++ {
+			if ex.buf[j] == '\n' && ex.buf[j-1] != '\r' {
+				c.refuse(400)
+				return false
+			}
+		}
+		if ex.n > 0 && ex.buf[0] == '\n' {
+			c.refuse(400)
+			return false
+		}
 		ex.scan = ex.n
 		switch {
 		case ex.n == len(ex.buf):

@@ -49,10 +49,11 @@ func (c *conn) touch(progress bool) {
 }
 
 // writeStream fills TCP's ring straight from the BodyWriter, for a body of
-// declared length. It reports whether more is to come.
+// declared length, or one that ends with the connection (an HTTP/1.0
+// client, no length). It reports whether more is to come.
 func (c *conn) writeStream(progress *bool) bool {
 	w := &c.ex.resp
-	for w.written < w.length {
+	for w.length < 0 || w.written < w.length {
 		first, _, err := c.tc.WriteLease()
 		if err == tcp.ErrWouldBlock {
 			return true // OnWritable brings us back
@@ -61,12 +62,18 @@ func (c *conn) writeStream(progress *bool) bool {
 			c.abort()
 			return true
 		}
-		p := first[:min(int64(len(first)), w.length-w.written)]
+		p := first
+		if w.length >= 0 {
+			p = first[:min(int64(len(first)), w.length-w.written)]
+		}
 		n, done := w.writer(p)
 		n = max(0, min(n, len(p)))
 		c.tc.CommitWrite(n)
 		w.written += int64(n)
 		*progress = *progress || n > 0
+		if done && w.length < 0 {
+			return false // the close that follows ends the body
+		}
 		if done && w.written != w.length {
 			// The declared length cannot be kept: the framing would
 			// lie, so the connection ends here.

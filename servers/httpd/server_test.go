@@ -81,6 +81,7 @@ func TestRefusals(t *testing.T) {
 		{"space before colon", "GET /hello HTTP/1.1\r\nHost : x\r\n\r\n", 400},
 		{"obs-fold", "GET /hello HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n", 400},
 		{"bare lf", "GET /hello HTTP/1.1\nHost: x\r\n\r\n", 400},
+		{"bare lf only", "GET /hello HTTP/1.1\nHost: x\n\n", 400},
 		{"version", "GET /hello HTTP/2.0\r\nHost: x\r\n\r\n", 505},
 		{"dot segment", "GET /a/../hello HTTP/1.1\r\nHost: x\r\n\r\n", 400},
 		{"encoded slash", "GET /api/items/a%2Fb HTTP/1.1\r\nHost: x\r\n\r\n", 400},

@@ -168,3 +168,17 @@ func TestHTTP10ClosesUnlessKeepAlive(t *testing.T) {
 		t.Fatalf("%s", c.got.String())
 	}
 }
+
+// An HTTP/1.0 client has no chunks: a body without a length ends with the
+// connection.
+func TestStreamToHTTP10EndsWithClose(t *testing.T) {
+	data := randomBytes(200<<10, 3)
+	n := streamServer(t, Config{}, data)
+	c := n.dial()
+	c.send("GET /download/chunked HTTP/1.0\r\n\r\n")
+	n.run(time.Minute, "close", func() bool { return c.eof })
+	_, body := readResponse(t, c.got.Bytes(), "GET")
+	if !bytes.Equal(body, data) {
+		t.Fatalf("body %d of %d bytes", len(body), len(data))
+	}
+}
