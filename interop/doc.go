@@ -2,8 +2,11 @@
 // the team wrote: the Linux kernel's TCP/IP over TAP in a network namespace
 // (clean, behind legation's fault injector, and behind nftables drops on a
 // bridge), QEMU's user-mode network with QEMU as the switch, dnsmasq,
-// chronyd and curl. The tests need root and Debian packages (iproute2,
-// iputils-ping, qemu-system-arm, tshark, dnsmasq-base, chrony,
-// bind9-dnsutils, curl, nftables) that .ci/run installs; without them they
-// skip and say why.
+// chronyd, curl (against netconn and against servers/httpd: every route and
+// refusal, 32 MiB streams, slow clients), python3-websockets and raw kernel
+// sockets against the WebSocket engine, and headless Chromium loading the
+// dashboard of examples/device. The tests need root and Debian packages
+// (iproute2, iputils-ping, qemu-system-arm, tshark, dnsmasq-base, chrony,
+// bind9-dnsutils, curl, nftables, python3-websockets, chromium) that .ci/run
+// installs; without them they skip and say why.
 package interop

@@ -74,6 +74,7 @@ type Conn struct {
 	sendOpen     bool // a message sent by SendPart is unfinished
 	closePending bool // our close frame is waiting for room in the send ring
 	closeSent    bool // our close frame went out
+	paused       bool // the application stopped reading (PauseRead)
 }
 
 // pending is the part of the first bytes that the HTTP server read past
@@ -225,6 +226,21 @@ func (c *Conn) Close(code CloseCode, reason string) error {
 // Open reports whether messages can still be sent: the closing handshake
 // has not begun.
 func (c *Conn) Open() bool { return c.state == stOpen }
+
+// PauseRead stops delivering messages after the one being delivered:
+// frames stay in TCP's receive ring and its window holds the peer back,
+// so an application that cannot take more yet (an echo or relay waiting
+// for room to send) needs no queue of its own. Pings and closes are not
+// read while paused either; keep pauses shorter than PongTimeout.
+func (c *Conn) PauseRead() { c.paused = true }
+
+// ResumeRead undoes PauseRead and reads what has arrived.
+func (c *Conn) ResumeRead() {
+	if c.paused {
+		c.paused = false
+		c.readLoop()
+	}
+}
 
 // RemoteAddr returns the peer's address and port.
 func (c *Conn) RemoteAddr() netip.AddrPort {

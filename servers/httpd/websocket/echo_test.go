@@ -185,3 +185,33 @@ func TestAdoptLeftover(t *testing.T) {
 		t.Fatalf("response head %q", k.head)
 	}
 }
+
+// A paused connection delivers nothing more until resumed, and then
+// everything, in order.
+func TestPauseAndResumeRead(t *testing.T) {
+	var got []string
+	var server *Conn
+	h := Handler{OnMessage: func(c *Conn, text bool, msg []byte) {
+		got = append(got, string(msg))
+		server = c
+		c.PauseRead()
+	}}
+	e := newEnv(t, Config{}, h, envOptions{})
+	k := e.dial()
+	for _, m := range []string{"one", "two", "three"} {
+		k.send(true, []byte(m))
+	}
+	e.mustRun("first", func() bool { return len(got) == 1 })
+	e.run(time.Second, func() bool { return len(got) > 1 })
+	if len(got) != 1 {
+		t.Fatalf("delivered while paused: %q", got)
+	}
+	for len(got) < 3 {
+		n := len(got)
+		server.ResumeRead() // delivers at once what is already there
+		e.mustRun("next", func() bool { return len(got) > n })
+	}
+	if got[1] != "two" || got[2] != "three" {
+		t.Fatalf("delivered %q", got)
+	}
+}

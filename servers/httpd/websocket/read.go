@@ -22,11 +22,11 @@ import (
 // readLoop reads what has arrived. It runs from the readable callback, from
 // Adopt, and again when what it waited for (room, a buffer) is there.
 func (c *Conn) readLoop() {
-	if c.busy || c.waiting || c.state == stClosed {
+	if c.busy || c.waiting || c.paused || c.state == stClosed {
 		return
 	}
 	c.busy = true
-	for c.state != stClosed && !c.waiting {
+	for c.state != stClosed && !c.waiting && !c.paused {
 		if c.rstate == rsControl && c.state != stFailing {
 			// Before looking for input: an empty close or ping has
 			// nothing more to wait for.
