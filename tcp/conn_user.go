@@ -43,8 +43,11 @@ func (c *Conn) readErr() error {
 // ReadLease returns received data in place, without copying: the longest
 // contiguous run at the front of the receive ring (call again after
 // Consume for the rest). It is empty, with the error Read would return,
-// when there is nothing to read. The slice is valid until the next call
-// into the Conn.
+// when there is nothing to read. The ring never moves the bytes it holds,
+// and a borrowed receive buffer goes back to its pool only once empty, so
+// the slice stays valid until the bytes are consumed (Consume, Read) or
+// the connection drops them (Abort, Close, Release); writes and arriving
+// segments leave it alone.
 func (c *Conn) ReadLease() ([]byte, error) {
 	if c.rdClosed {
 		return nil, ErrClosed

@@ -18,6 +18,8 @@ type route struct {
 	stream  *StreamHandler
 	// adopt takes over the connection after a WebSocket upgrade.
 	adopt func(now reactor.Instant, c *tcp.Conn, leftover []byte)
+	// full reports that the upgrade target takes no more connections.
+	full func() bool
 }
 
 // router finds the route for a method and path. Routes are kept most

@@ -14,10 +14,13 @@ type Adopter func(now reactor.Instant, c *tcp.Conn, leftover []byte)
 // HandleUpgrade serves RFC 6455 WebSocket handshakes on pattern: a valid
 // opening handshake is answered 101 and the connection handed to adopt.
 // Server.WebSocket registers a websocket.Group this way.
-func (s *Server) HandleUpgrade(pattern string, adopt Adopter) {
+func (s *Server) HandleUpgrade(pattern string, adopt Adopter) { s.handleUpgrade(pattern, adopt) }
+
+func (s *Server) handleUpgrade(pattern string, adopt Adopter) *route {
 	rt := newRoute("GET", pattern)
 	rt.adopt = adopt
 	s.rt.add(rt)
+	return rt
 }
 
 // upgrade checks an opening handshake (RFC 6455 4.2.1) and answers it.
@@ -38,6 +41,11 @@ func (c *conn) upgrade(rt *route) bool {
 	if v, _ := req.Header("Sec-WebSocket-Version"); v != "13" {
 		w.Header("Sec-WebSocket-Version", "13")
 		w.Error(426)
+		return false
+	}
+	if rt.full != nil && rt.full() {
+		c.srv.stats.Refused++
+		w.Error(503)
 		return false
 	}
 	key, _ := req.Header("Sec-WebSocket-Key")

@@ -7,7 +7,8 @@ import (
 )
 
 // WebSocket serves RFC 6455 connections on pattern with g: the server
-// answers the opening handshake, hands the connection to g, polls g's
+// answers the opening handshake (503 while g is Full), hands the
+// connection to g, polls g's
 // timers from its own task, and on Shutdown closes g's connections with
 // 1001 (going away).
 func (s *Server) WebSocket(pattern string, g *websocket.Group) {
@@ -15,7 +16,8 @@ func (s *Server) WebSocket(pattern string, g *websocket.Group) {
 	g.SetClock(s.st)
 	s.AddTicker(g)
 	s.groups = append(s.groups, g)
-	s.HandleUpgrade(pattern, func(now reactor.Instant, c *tcp.Conn, leftover []byte) {
+	rt := s.handleUpgrade(pattern, func(now reactor.Instant, c *tcp.Conn, leftover []byte) {
 		g.Adopt(now, c, leftover)
 	})
+	rt.full = g.Full
 }

@@ -75,3 +75,21 @@ func TestWebSocketHandshakeRefusals(t *testing.T) {
 		})
 	}
 }
+
+// A group at its connection limit is refused at the HTTP level, before
+// any 101.
+func TestWebSocketGroupFullGets503(t *testing.T) {
+	n := newTestNet(t, Config{})
+	g := websocket.NewGroup(websocket.Config{MaxConns: 1}, websocket.Handler{})
+	n.srv.WebSocket("/ws", g)
+	n.start()
+	first := n.dial()
+	first.send(upgradeRequest)
+	n.run(time.Second, "first upgraded", func() bool { return g.Len() == 1 })
+	second := n.dial()
+	second.send(upgradeRequest)
+	n.run(time.Second, "503", func() bool { return second.responses() == 1 })
+	if got := status(second.got.Bytes()); got != 503 {
+		t.Fatalf("status %d\n%s", got, second.got.String())
+	}
+}

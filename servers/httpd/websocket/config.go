@@ -13,6 +13,7 @@ const (
 	DefaultCloseTimeout = 5 * time.Second
 	DefaultBufferSize   = 4 << 10
 	DefaultBuffers      = 32
+	DefaultMaxConns     = 64
 )
 
 // Config sets up a Group. The zero value is sound: 64 KiB messages, a 5 s
@@ -23,6 +24,12 @@ type Config struct {
 	// a larger one closes the connection with 1009 (CloseMessageTooBig)
 	// as soon as a frame header announces it. Default DefaultMaxMessage.
 	MaxMessage int
+
+	// MaxConns bounds the Group's open connections. httpd answers an
+	// upgrade beyond it with 503 (Group.Full); Adopt beyond it closes the
+	// connection with 1013 (try again later). 0 means DefaultMaxConns,
+	// negative no limit.
+	MaxConns int
 
 	// CloseTimeout bounds the closing handshake: how long the server waits
 	// for the peer's close frame after sending its own (and, after a
@@ -115,6 +122,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.CloseTimeout <= 0 {
 		cfg.CloseTimeout = DefaultCloseTimeout
+	}
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = DefaultMaxConns
 	}
 	if cfg.PingInterval < 0 {
 		cfg.PingInterval = 0

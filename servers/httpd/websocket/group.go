@@ -33,6 +33,7 @@ type Group struct {
 type Stats struct {
 	Open             int    // connections not yet closed for the application (Len)
 	Adopted          uint64 // connections taken over
+	Refused          uint64 // adopted beyond MaxConns and closed with 1013
 	Closed           uint64 // connections ended (TCP released)
 	MessagesIn       uint64 // whole messages delivered
 	BytesIn          uint64 // their payload bytes
@@ -98,11 +99,22 @@ func (g *Group) Adopt(now reactor.Instant, tc *tcp.Conn, leftover []byte) *Conn 
 	tc.OnPeerClosed(c.onPeerClosed)
 	tc.OnClosed(c.onTCPClosed)
 	g.stats.Adopted++
+	if g.cfg.MaxConns > 0 && g.Len() > g.cfg.MaxConns {
+		g.stats.Refused++
+		c.Close(CloseTryAgainLater, "")
+		return c
+	}
 	if f := g.h.OnOpen; f != nil {
 		f(c)
 	}
 	c.readLoop()
 	return c
+}
+
+// Full reports whether the Group has MaxConns open connections, so the
+// HTTP server can refuse an upgrade with 503 before answering 101.
+func (g *Group) Full() bool {
+	return g.cfg.MaxConns > 0 && g.Len() >= g.cfg.MaxConns
 }
 
 // Broadcast sends msg as one frame to every open connection of the Group

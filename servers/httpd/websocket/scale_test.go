@@ -24,7 +24,7 @@ func TestTenThousandConnections(t *testing.T) {
 		n = 2000
 	}
 	const ring = 256
-	cfg := Config{PingInterval: 30 * time.Second, PongTimeout: 10 * time.Second}
+	cfg := Config{PingInterval: 30 * time.Second, PongTimeout: 10 * time.Second, MaxConns: -1}
 	e := newEnv(t, cfg, Handler{}, envOptions{})
 	e.l.Close()
 	l, err := e.srv.ListenTCP(81, stack.ListenConfig{Backlog: 256, SYNBacklog: 256})
