@@ -3,13 +3,17 @@
 # tests (the TAP and QEMU ones need root and the Debian packages that
 # .ci/run installs; without them they skip and say why), the wire/stack/udp
 # tests as big-endian MIPS and 32-bit ARM binaries under qemu-user, each fuzz
-# target briefly, and the echo example end to end.
+# target briefly, and the examples end to end. Artifacts (the dashboard
+# screenshot) go to ./artifacts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
 # A count, not a duration: a duration races Go 1.26's fuzz coordinator at its
 # deadline and fails with a bare "context deadline exceeded" (go.dev/issue/75804).
 FUZZTIME="${FUZZTIME:-10000x}"
+# Tests that make artifacts (the dashboard's screenshot) keep them here.
+export LEGATION_ARTIFACTS="${LEGATION_ARTIFACTS:-$PWD/artifacts}"
+mkdir -p "$LEGATION_ARTIFACTS"
 
 step() { printf '\n== %s\n' "$*"; }
 

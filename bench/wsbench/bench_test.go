@@ -3,6 +3,8 @@ package wsbench
 import (
 	"fmt"
 	"testing"
+
+	"github.com/seed947b3480/legation/bench/internal/cpuclock"
 )
 
 func BenchmarkWebSocketEcho(b *testing.B) {
@@ -13,14 +15,14 @@ func BenchmarkWebSocketEcho(b *testing.B) {
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
 				b.ResetTimer()
-				cpu := cpuTime()
+				cpu := cpuclock.Process()
 				for range b.N {
 					if err := op(); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.StopTimer()
-				b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(cpuclock.Process()-cpu)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
