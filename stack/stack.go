@@ -162,8 +162,13 @@ func (s *Stack) Device() hal.Device { return s.dev }
 // Counters returns a copy of the stack's counters.
 func (s *Stack) Counters() Counters { return s.counters }
 
-// Now reports the instant of the stack's latest poll.
-func (s *Stack) Now() reactor.Instant { return s.now }
+// Now reports the current instant: the clock of the reactor the stack was
+// spawned on (so a caller between polls, or before the first, does not see a
+// stale time), or the latest poll's instant for a stack polled by hand.
+func (s *Stack) Now() reactor.Instant {
+	s.refreshNow()
+	return s.now
+}
 
 func (s *Stack) announce() {
 	s.gratuitousLeft = 0 // an address removed cancels what was due for the old one

@@ -5,7 +5,10 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"testing"
+	"time"
 
+	"github.com/seed947b3480/legation/hal/loopback"
+	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/udp"
 	"github.com/seed947b3480/legation/wire"
 )
@@ -100,5 +103,27 @@ func TestPortUnreachable(t *testing.T) {
 	}
 	if c := h.s.Counters(); c.UDPPortUnreachable != 1 || c.Drop(DropNoSocket) != 1 {
 		t.Fatalf("counters %+v", c)
+	}
+}
+
+// Now reads the reactor's clock once the stack is spawned, so a protocol
+// client arming a deadline between polls (or before the first) measures
+// from the present, not from a stale poll.
+func TestNowFollowsReactorClock(t *testing.T) {
+	devA, _ := loopback.NewPair(loopback.Config{})
+	s, err := New(devA, Config{Addr: netip.MustParsePrefix("10.1.0.1/24")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := reactor.NewVirtualClock(reactor.Instant(5 * time.Second))
+	r := reactor.New(clk)
+	s.Spawn(r)
+	if got := s.Now(); got != clk.Now() {
+		t.Fatalf("before the first poll Now = %v, want the clock's %v", got, clk.Now())
+	}
+	r.Step()
+	clk.Advance(3 * time.Second)
+	if got := s.Now(); got != clk.Now() {
+		t.Fatalf("between polls Now = %v, want the clock's %v", got, clk.Now())
 	}
 }
