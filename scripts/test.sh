@@ -29,7 +29,7 @@ GOARCH=arm GOARM=7 go vet ./...
 step "go test -race"
 go test -race -count=1 ./...
 
-cross=(./wire/... ./stack/... ./udp/... ./tcp/... ./dns/... ./clients/... ./servers/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap ./hal/observe ./hal/trace ./hal/ringdev)
+cross=(./wire/... ./stack/... ./stream/... ./udp/... ./tcp/... ./dns/... ./clients/... ./servers/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap ./hal/observe ./hal/trace ./hal/ringdev)
 for arch in mips arm; do
   emu=qemu-$arch-static
   if command -v "$emu" >/dev/null; then
@@ -59,6 +59,8 @@ go run ./examples/echo -n 3 -stats
 go run ./examples/echo -n 1 -dhcp
 go run ./examples/resolve demo.legation.test
 go run ./examples/sntp
+go run ./examples/httpget http://192.168.7.1/ >/dev/null
+go run ./examples/httpget http://www.legation.test/redirect >/dev/null
 
 echo
 echo "all tests passed"

@@ -1,0 +1,264 @@
+package http
+
+// The response head is gathered into the request's head buffer as it
+// arrives, a byte at a time if need be, and parsed in place once its empty
+// line is in. The parser is strict where leniency lets two parsers disagree
+// about where a response ends (RFC 9112 11.2): bare CR or LF, folded lines,
+// whitespace before a colon, two Content-Lengths, Content-Length with
+// Transfer-Encoding, a transfer coding other than chunked, and chunked in
+// HTTP/1.0 are all malformed. It is lenient where framing is not at stake:
+// a status line without a reason phrase, and any 1.x minor version.
+
+// headScan is the state of gathering one head.
+type headScan struct {
+	n         int // bytes gathered
+	lineStart int // offset of the line being gathered
+}
+
+// feed copies bytes of p into buf after the n already there, until the
+// empty line that ends the head. It returns how many bytes of p belong to
+// the head, and done once the whole head is in buf[:s.n]. Bytes that
+// cannot start a response ("HTTP/" must come first) or a bare CR or LF
+// fail at once, so garbage need not fill the buffer to be refused.
+func (s *headScan) feed(buf, p []byte) (used int, done bool, err Error) {
+	k := min(len(p), len(buf)-s.n)
+	copy(buf[s.n:], p[:k])
+	for i := s.n; i < s.n+k; i++ {
+		c := buf[i]
+		if i < 5 && c != "HTTP/"[i] {
+			return 0, false, ErrMalformed
+		}
+		if i > 0 && buf[i-1] == '\r' && c != '\n' {
+			return 0, false, ErrMalformed // a bare CR
+		}
+		if c == '\n' {
+			if i == 0 || buf[i-1] != '\r' {
+				return 0, false, ErrMalformed // a bare LF
+			}
+			if i-1 == s.lineStart {
+				used = i + 1 - s.n
+				s.n = i + 1
+				return used, true, 0
+			}
+			s.lineStart = i + 1
+		}
+	}
+	s.n += k
+	if s.n == len(buf) {
+		return k, false, ErrHeadTooLarge
+	}
+	return k, false, 0
+}
+
+// headInfo is what the framing of the body depends on.
+type headInfo struct {
+	contentLength int64 // -1: none
+	chunked       bool
+	connClose     bool
+	connKeepAlive bool
+}
+
+// parseHead parses the head in buf[:n] (ending in CRLF CRLF, with no bare
+// CR or LF, as headScan checked) into r, whose fields slice has room for
+// maxFields.
+func parseHead(r *Response, buf []byte, n, maxFields int) (headInfo, Error) {
+	info := headInfo{contentLength: -1}
+	r.buf = buf
+	r.head = n
+	r.fields = r.fields[:0]
+	r.hasLoc = false
+
+	line := indexCRLF(buf, 0, n)
+	if err := r.parseStatusLine(buf[:line]); err != 0 {
+		return info, err
+	}
+	var lengths, codings int
+	for pos := line + 2; ; {
+		end := indexCRLF(buf, pos, n)
+		if end == pos {
+			break
+		}
+		if len(r.fields) == maxFields {
+			return info, ErrHeadTooLarge
+		}
+		f, ok := parseField(buf, pos, end)
+		if !ok {
+			return info, ErrMalformed
+		}
+		pos = end + 2
+		r.fields = append(r.fields, f)
+		name := buf[f.name.off : f.name.off+f.name.n]
+		value := buf[f.value.off : f.value.off+f.value.n]
+		switch {
+		case equalFoldBytes(name, "content-length"):
+			lengths++
+			v, ok := parseLength(value)
+			if !ok {
+				return info, ErrMalformed
+			}
+			info.contentLength = v
+		case equalFoldBytes(name, "transfer-encoding"):
+			codings++
+			if !equalFoldBytes(value, "chunked") {
+				return info, ErrMalformed // a coding we cannot undo, or chunked not last
+			}
+			info.chunked = true
+		case equalFoldBytes(name, "connection"):
+			for v := value; len(v) > 0; {
+				var t []byte
+				t, v = nextToken(v)
+				switch {
+				case equalFoldBytes(t, "close"):
+					info.connClose = true
+				case equalFoldBytes(t, "keep-alive"):
+					info.connKeepAlive = true
+				}
+			}
+		case equalFoldBytes(name, "location"):
+			if !r.hasLoc {
+				r.location, r.hasLoc = f.value, true
+			}
+		}
+	}
+	switch {
+	case lengths > 1, codings > 1:
+		return info, ErrMalformed // duplicates: a smuggling shape
+	case lengths == 1 && codings == 1:
+		return info, ErrMalformed // RFC 9112 6.1: the sender is at fault; do not guess
+	case codings == 1 && r.ProtoMinor == 0:
+		return info, ErrMalformed // RFC 9112 6.1: chunked in HTTP/1.0 is faulty framing
+	}
+	r.nheaders = len(r.fields)
+	r.Chunked = info.chunked
+	r.ContentLength = info.contentLength
+	return info, 0
+}
+
+// parseStatusLine parses "HTTP/1.x SSS reason".
+func (r *Response) parseStatusLine(l []byte) Error {
+	if len(l) < 12 || string(l[:5]) != "HTTP/" || l[5] != '1' || l[6] != '.' ||
+		!isDigit(l[7]) || l[8] != ' ' {
+		return ErrMalformed
+	}
+	r.ProtoMinor = min(int(l[7]-'0'), 1)
+	s := l[9:12]
+	if !isDigit(s[0]) || !isDigit(s[1]) || !isDigit(s[2]) || s[0] == '0' {
+		return ErrMalformed
+	}
+	r.Status = int(s[0]-'0')*100 + int(s[1]-'0')*10 + int(s[2]-'0')
+	r.reason = span{}
+	if len(l) == 12 {
+		return 0 // no reason phrase, nor the space before it: common, harmless
+	}
+	if l[12] != ' ' {
+		return ErrMalformed
+	}
+	for _, c := range l[13:] {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return ErrMalformed
+		}
+	}
+	r.reason = span{13, uint32(len(l) - 13)}
+	return 0
+}
+
+// indexCRLF returns the offset of the CR of the first CRLF at or after pos
+// in buf[:n]; the head is known to end in one.
+func indexCRLF(buf []byte, pos, n int) int {
+	for i := pos; i+1 < n; i++ {
+		if buf[i] == '\r' {
+			return i
+		}
+	}
+	return n - 2
+}
+
+// parseField parses "name: value" in buf[start:end], strictly: no
+// obs-fold, no whitespace before the colon, a token for a name, and no
+// control bytes but HTAB in the value (RFC 9110 5.5, RFC 9112 5).
+func parseField(buf []byte, start, end int) (field, bool) {
+	l := buf[start:end]
+	colon := -1
+	for i, c := range l {
+		if c == ':' {
+			colon = i
+			break
+		}
+		if !isTokenChar(c) {
+			return field{}, false // whitespace before the colon, obs-fold, ...
+		}
+	}
+	if colon <= 0 {
+		return field{}, false
+	}
+	v := l[colon+1:]
+	vs := colon + 1
+	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
+		v, vs = v[1:], vs+1
+	}
+	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
+		v = v[:len(v)-1]
+	}
+	for _, c := range v {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return field{}, false
+		}
+	}
+	return field{
+		name:  span{uint32(start), uint32(colon)},
+		value: span{uint32(start + vs), uint32(len(v))},
+	}, true
+}
+
+// parseLength parses a Content-Length value: digits only, so "5, 5", "+5"
+// and "5 5" are refused; at most 18 digits, so it fits an int64.
+func parseLength(v []byte) (int64, bool) {
+	if len(v) == 0 || len(v) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range v {
+		if !isDigit(c) {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// nextToken splits the first comma-separated element off a list value,
+// trimmed of whitespace.
+func nextToken(v []byte) (t, rest []byte) {
+	i := 0
+	for i < len(v) && v[i] != ',' {
+		i++
+	}
+	t = v[:i]
+	if i < len(v) {
+		rest = v[i+1:]
+	}
+	for len(t) > 0 && (t[0] == ' ' || t[0] == '\t') {
+		t = t[1:]
+	}
+	for len(t) > 0 && (t[len(t)-1] == ' ' || t[len(t)-1] == '\t') {
+		t = t[:len(t)-1]
+	}
+	return t, rest
+}
+
+// isTokenChar reports whether c is a tchar (RFC 9110 5.6.2).
+func isTokenChar(c byte) bool { return c < 0x80 && tokenTable[c] }
+
+var tokenTable = func() (t [128]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
