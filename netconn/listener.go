@@ -27,11 +27,22 @@ type Listener struct {
 	// Reactor goroutine only.
 	tl   *stack.TCPListener
 	gone bool
+	// ready holds connections taken from the stack's listener as soon as
+	// their handshake completes, oldest first, until an Accept asks for
+	// them: the stack keeps no data for a connection nobody has accepted
+	// (tcp.Listener), so a client's first bytes sent before the server's
+	// goroutine is back in Accept would wait for a retransmission (200 ms
+	// and more). Bounded by backlog, as Linux bounds its accept queue.
+	ready   []*Conn
+	backlog int
 
 	startAccept, cancelAccept func()
 }
 
 var _ net.Listener = (*Listener)(nil)
+
+// defaultBacklog is the stack's default accept backlog (stack.ListenConfig).
+const defaultBacklog = 16
 
 // Listen listens on network "tcp" or "tcp4" at address ":port",
 // "0.0.0.0:port" or the stack's own "ip:port". Port 0 picks a free port
@@ -45,7 +56,10 @@ func (n *Net) Listen(network, address string) (net.Listener, error) {
 	if err != nil {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
-	l := &Listener{r: n.r, closer: newCloser()}
+	l := &Listener{r: n.r, closer: newCloser(), backlog: n.cfg.Backlog}
+	if l.backlog <= 0 {
+		l.backlog = defaultBacklog
+	}
 	l.acc.init()
 	l.dl.init()
 	l.startAccept = l.beginAccept
@@ -60,7 +74,7 @@ func (n *Net) Listen(network, address string) (net.Listener, error) {
 		l.tl, local, lerr = n.listenTCP(local, cfg)
 		if lerr == nil {
 			l.addr = net.TCPAddrFromAddrPort(n.shownAddr(local))
-			l.tl.OnAccept(l.pumpAccept)
+			l.tl.OnAccept(l.takeReady)
 		}
 	})
 	if lerr != nil {
@@ -154,16 +168,37 @@ func (l *Listener) beginAccept() {
 	l.pumpAccept()
 }
 
+// takeReady moves the connections whose handshake completed from the
+// stack's listener into ready, so that they receive from their first
+// segment on, then serves a waiting Accept.
+func (l *Listener) takeReady() {
+	l.fill()
+	l.pumpAccept()
+}
+
+func (l *Listener) fill() {
+	for len(l.ready) < l.backlog {
+		tc, ok := l.tl.Accept()
+		if !ok {
+			return
+		}
+		l.ready = append(l.ready, newConn(l.r, tc))
+	}
+}
+
 // pumpAccept hands a waiting Accept the oldest established connection.
 func (l *Listener) pumpAccept() {
 	if !l.acc.pending {
 		return
 	}
-	tc, ok := l.tl.Accept()
-	if !ok {
+	l.fill() // room freed by the last Accept: take from the stack
+	if len(l.ready) == 0 {
 		return
 	}
-	l.conn = newConn(l.r, tc)
+	l.conn = l.ready[0]
+	copy(l.ready, l.ready[1:])
+	l.ready[len(l.ready)-1] = nil
+	l.ready = l.ready[:len(l.ready)-1]
 	l.acc.finish()
 }
 
@@ -174,4 +209,11 @@ func (l *Listener) closeReactor() {
 	}
 	l.tl.OnAccept(nil)
 	l.tl.Close()
+	// Connections nobody accepted are reset, as the stack's own queue is.
+	for i, c := range l.ready {
+		c.tc.Abort()
+		c.closeReactor()
+		l.ready[i] = nil
+	}
+	l.ready = l.ready[:0]
 }

@@ -21,8 +21,10 @@ type Config struct {
 	// Nagle keeps Nagle's algorithm on. Package net turns it off
 	// (TCP_NODELAY) and so does netconn unless this is set.
 	Nagle bool
-	// Backlog bounds each listener's connections in the handshake plus
-	// those not yet accepted; 0 means the stack's default.
+	// Backlog bounds each listener's connections not yet accepted: those
+	// the stack has completed and those netconn has taken from it so they
+	// receive data before Accept returns them (each queue holds Backlog);
+	// 0 means the stack's default, 16.
 	Backlog int
 
 	// UDPBufferSize is the size in bytes of each PacketConn's receive and
