@@ -4,9 +4,13 @@
 // bridge), QEMU's user-mode network with QEMU as the switch, dnsmasq,
 // chronyd, curl (against netconn and against servers/httpd: every route and
 // refusal, 32 MiB streams, slow clients), python3-websockets and raw kernel
-// sockets against the WebSocket engine, and headless Chromium loading the
-// dashboard of examples/device. The tests need root and Debian packages
+// sockets against the WebSocket engine, headless Chromium loading the
+// dashboard of examples/device, Go's net/http server and raw kernel sockets
+// against the HTTP client (cross-checked with curl), and mosquitto against
+// the MQTT client over TAP and through QEMU (cross-checked with
+// mosquitto_sub and mosquitto_pub). The tests need root and Debian packages
 // (iproute2, iputils-ping, qemu-system-arm, tshark, dnsmasq-base, chrony,
-// bind9-dnsutils, curl, nftables, python3-websockets, chromium) that .ci/run
-// installs; without them they skip and say why.
+// bind9-dnsutils, curl, nftables, python3-websockets, chromium, mosquitto,
+// mosquitto-clients) that .ci/run installs; without them they skip and say
+// why.
 package interop
