@@ -4,6 +4,7 @@ import (
 	"net/netip"
 
 	"github.com/seed947b3480/legation/dns"
+	"github.com/seed947b3480/legation/internal/http1"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/stream"
 )
@@ -92,7 +93,7 @@ func (s *conn) clearTimers() {
 
 // matches reports whether the slot holds a connection to u's origin.
 func (s *conn) matches(u *target) bool {
-	return s.https == u.https && s.port == u.port && equalFoldBytes(s.host, u.host)
+	return s.https == u.https && s.port == u.port && http1.EqualFold(s.host, u.host)
 }
 
 // open starts a connection to r's origin in a free slot: a lookup if the

@@ -1,5 +1,7 @@
 package http
 
+import "github.com/seed947b3480/legation/internal/http1"
+
 // The response head is gathered into the request's head buffer as it
 // arrives, a byte at a time if need be, and parsed in place once its empty
 // line is in. The parser is strict where leniency lets two parsers disagree
@@ -90,31 +92,31 @@ func parseHead(r *Response, buf []byte, n, maxFields int) (headInfo, Error) {
 		name := buf[f.name.off : f.name.off+f.name.n]
 		value := buf[f.value.off : f.value.off+f.value.n]
 		switch {
-		case equalFoldBytes(name, "content-length"):
+		case http1.EqualFold(name, "content-length"):
 			lengths++
-			v, ok := parseLength(value)
+			v, ok := http1.ParseContentLength(value)
 			if !ok {
 				return info, ErrMalformed
 			}
 			info.contentLength = v
-		case equalFoldBytes(name, "transfer-encoding"):
+		case http1.EqualFold(name, "transfer-encoding"):
 			codings++
-			if !equalFoldBytes(value, "chunked") {
+			if !http1.EqualFold(value, "chunked") {
 				return info, ErrMalformed // a coding we cannot undo, or chunked not last
 			}
 			info.chunked = true
-		case equalFoldBytes(name, "connection"):
+		case http1.EqualFold(name, "connection"):
 			for v := value; len(v) > 0; {
 				var t []byte
-				t, v = nextToken(v)
+				t, v = http1.NextToken(v)
 				switch {
-				case equalFoldBytes(t, "close"):
+				case http1.EqualFold(t, "close"):
 					info.connClose = true
-				case equalFoldBytes(t, "keep-alive"):
+				case http1.EqualFold(t, "keep-alive"):
 					info.connKeepAlive = true
 				}
 			}
-		case equalFoldBytes(name, "location"):
+		case http1.EqualFold(name, "location"):
 			if !r.hasLoc {
 				r.location, r.hasLoc = f.value, true
 			}
@@ -137,12 +139,12 @@ func parseHead(r *Response, buf []byte, n, maxFields int) (headInfo, Error) {
 // parseStatusLine parses "HTTP/1.x SSS reason".
 func (r *Response) parseStatusLine(l []byte) Error {
 	if len(l) < 12 || string(l[:5]) != "HTTP/" || l[5] != '1' || l[6] != '.' ||
-		!isDigit(l[7]) || l[8] != ' ' {
+		!http1.IsDigit(l[7]) || l[8] != ' ' {
 		return ErrMalformed
 	}
 	r.ProtoMinor = min(int(l[7]-'0'), 1)
 	s := l[9:12]
-	if !isDigit(s[0]) || !isDigit(s[1]) || !isDigit(s[2]) || s[0] == '0' {
+	if !http1.IsDigit(s[0]) || !http1.IsDigit(s[1]) || !http1.IsDigit(s[2]) || s[0] == '0' {
 		return ErrMalformed
 	}
 	r.Status = int(s[0]-'0')*100 + int(s[1]-'0')*10 + int(s[2]-'0')
@@ -153,10 +155,8 @@ func (r *Response) parseStatusLine(l []byte) Error {
 	if l[12] != ' ' {
 		return ErrMalformed
 	}
-	for _, c := range l[13:] {
-		if c < ' ' && c != '\t' || c == 0x7f {
-			return ErrMalformed
-		}
+	if !http1.ValidFieldValue(l[13:]) {
+		return ErrMalformed
 	}
 	r.reason = span{13, uint32(len(l) - 13)}
 	return 0
@@ -173,92 +173,15 @@ func indexCRLF(buf []byte, pos, n int) int {
 	return n - 2
 }
 
-// parseField parses "name: value" in buf[start:end], strictly: no
-// obs-fold, no whitespace before the colon, a token for a name, and no
-// control bytes but HTAB in the value (RFC 9110 5.5, RFC 9112 5).
+// parseField parses the field line in buf[start:end] (see
+// http1.ParseField for what is refused).
 func parseField(buf []byte, start, end int) (field, bool) {
-	l := buf[start:end]
-	colon := -1
-	for i, c := range l {
-		if c == ':' {
-			colon = i
-			break
-		}
-		if !isTokenChar(c) {
-			return field{}, false // whitespace before the colon, obs-fold, ...
-		}
-	}
-	if colon <= 0 {
+	nl, vo, vl, ok := http1.ParseField(buf[start:end])
+	if !ok {
 		return field{}, false
 	}
-	v := l[colon+1:]
-	vs := colon + 1
-	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
-		v, vs = v[1:], vs+1
-	}
-	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
-		v = v[:len(v)-1]
-	}
-	for _, c := range v {
-		if c < ' ' && c != '\t' || c == 0x7f {
-			return field{}, false
-		}
-	}
 	return field{
-		name:  span{uint32(start), uint32(colon)},
-		value: span{uint32(start + vs), uint32(len(v))},
+		name:  span{uint32(start), uint32(nl)},
+		value: span{uint32(start + vo), uint32(vl)},
 	}, true
 }
-
-// parseLength parses a Content-Length value: digits only, so "5, 5", "+5"
-// and "5 5" are refused; at most 18 digits, so it fits an int64.
-func parseLength(v []byte) (int64, bool) {
-	if len(v) == 0 || len(v) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range v {
-		if !isDigit(c) {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
-// nextToken splits the first comma-separated element off a list value,
-// trimmed of whitespace.
-func nextToken(v []byte) (t, rest []byte) {
-	i := 0
-	for i < len(v) && v[i] != ',' {
-		i++
-	}
-	t = v[:i]
-	if i < len(v) {
-		rest = v[i+1:]
-	}
-	for len(t) > 0 && (t[0] == ' ' || t[0] == '\t') {
-		t = t[1:]
-	}
-	for len(t) > 0 && (t[len(t)-1] == ' ' || t[len(t)-1] == '\t') {
-		t = t[:len(t)-1]
-	}
-	return t, rest
-}
-
-// isTokenChar reports whether c is a tchar (RFC 9110 5.6.2).
-func isTokenChar(c byte) bool { return c < 0x80 && tokenTable[c] }
-
-var tokenTable = func() (t [128]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()

@@ -1,5 +1,7 @@
 package http
 
+import "github.com/seed947b3480/legation/internal/http1"
+
 // reader reads one response from a byte stream, sans-IO: the caller feeds
 // it what the stream lends (ReadLease), consumes what it reports used, and
 // gets back events. Interim 1xx responses are skipped inside it. The head
@@ -13,7 +15,7 @@ type reader struct {
 	frame      uint8
 	left       int64 // body bytes still due (frameLength)
 	scan       headScan
-	chunk      chunkDecoder
+	chunk      http1.ChunkDecoder
 	interim    int
 	trailerOff int    // where trailers start in resp.buf
 	trailer    []byte // trailer bytes gathered so far, in resp.buf
@@ -77,9 +79,12 @@ func (rd *reader) feed(p []byte) (n int, ev uint8, data []byte, err Error) {
 		case frameClose:
 			return len(p), evData, p, 0
 		case frameChunked:
-			n, data, done, err := rd.chunk.next(p, &rd.trailer)
-			if err != 0 {
-				return n, evMore, nil, err
+			n, data, done, cerr := rd.chunk.Next(p, &rd.trailer)
+			if cerr == http1.ErrTrailerTooLarge {
+				return n, evMore, nil, ErrHeadTooLarge
+			}
+			if cerr != 0 {
+				return n, evMore, nil, ErrMalformed
 			}
 			if done {
 				if err := rd.parseTrailers(); err != 0 {
@@ -136,6 +141,10 @@ func (rd *reader) onHead() Error {
 		rd.phase = phaseDone
 	case info.chunked:
 		rd.frame = frameChunked
+		// BWS after a chunk size is grammatical (RFC 9112 7.1.1) and some
+		// servers send it; servers/httpd refuses it only because net/http,
+		// which may be in front of it, does.
+		rd.chunk = http1.ChunkDecoder{BWS: true}
 		rd.trailerOff = rd.scan.n
 		rd.trailer = r.buf[rd.scan.n:rd.scan.n:len(r.buf)]
 	case info.contentLength >= 0:

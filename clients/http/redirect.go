@@ -1,5 +1,7 @@
 package http
 
+import "github.com/seed947b3480/legation/internal/http1"
+
 // isRedirect reports whether status is a redirect the client follows.
 func isRedirect(status int) bool {
 	switch status {
@@ -130,7 +132,7 @@ func hasScheme(ref string) bool {
 		switch {
 		case c == ':':
 			return i > 0
-		case isAlpha(c), i > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.'):
+		case isAlpha(c), i > 0 && (http1.IsDigit(c) || c == '+' || c == '-' || c == '.'):
 		default:
 			return false
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/seed947b3480/legation/internal/http1"
 	"github.com/seed947b3480/legation/reactor"
 )
 
@@ -146,28 +147,19 @@ func (r *Request) validate(cfg *Config) Error {
 	if r.method == "" {
 		r.method = "GET"
 	}
-	for i := 0; i < len(r.method); i++ {
-		if !isTokenChar(r.method[i]) {
-			return ErrBadMethod
-		}
+	if !http1.IsToken(r.method) {
+		return ErrBadMethod
 	}
 	if r.method == "CONNECT" {
 		return ErrBadMethod
 	}
 	r.hostField, r.hasUA, r.connClose = "", false, false
 	for _, f := range r.Header {
-		if f.Name == "" {
+		if !http1.IsToken(f.Name) {
 			return ErrBadHeader
 		}
-		for i := 0; i < len(f.Name); i++ {
-			if !isTokenChar(f.Name[i]) {
-				return ErrBadHeader
-			}
-		}
-		for i := 0; i < len(f.Value); i++ {
-			if c := f.Value[i]; c < ' ' && c != '\t' || c == 0x7f {
-				return ErrBadHeader // CR or LF would let a value forge fields
-			}
+		if !http1.ValidFieldValue(f.Value) {
+			return ErrBadHeader // CR or LF would let a value forge fields
 		}
 		switch {
 		case equalFoldString(f.Name, "content-length"), equalFoldString(f.Name, "transfer-encoding"):
@@ -239,22 +231,8 @@ func (r *Request) idempotent() bool {
 // hasToken reports whether the comma-separated list v holds token t.
 func hasToken(v, t string) bool {
 	for len(v) > 0 {
-		i := 0
-		for i < len(v) && v[i] != ',' {
-			i++
-		}
-		e := v[:i]
-		if i < len(v) {
-			v = v[i+1:]
-		} else {
-			v = ""
-		}
-		for len(e) > 0 && (e[0] == ' ' || e[0] == '\t') {
-			e = e[1:]
-		}
-		for len(e) > 0 && (e[len(e)-1] == ' ' || e[len(e)-1] == '\t') {
-			e = e[:len(e)-1]
-		}
+		var e string
+		e, v = http1.NextToken(v)
 		if equalFoldString(e, t) {
 			return true
 		}

@@ -1,6 +1,10 @@
 package http
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/seed947b3480/legation/internal/http1"
+)
 
 // span locates bytes in a request's head buffer.
 type span struct{ off, n uint32 }
@@ -96,7 +100,7 @@ func (r *Response) TrailerAt(i int) (name, value string) {
 
 func (r *Response) lookup(fs []field, name string) (string, bool) {
 	for _, f := range fs {
-		if int(f.name.n) == len(name) && equalFoldBytes(r.buf[f.name.off:f.name.off+f.name.n], name) {
+		if int(f.name.n) == len(name) && http1.EqualFold(r.buf[f.name.off:f.name.off+f.name.n], name) {
 			return r.str(f.value), true
 		}
 	}
@@ -108,17 +112,4 @@ func (r *Response) reset() {
 	fields := r.fields[:0]
 	buf := r.buf
 	*r = Response{buf: buf, fields: fields, ContentLength: -1}
-}
-
-// equalFoldBytes compares ASCII b and s without regard to case.
-func equalFoldBytes(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		if lower(b[i]) != lower(s[i]) {
-			return false
-		}
-	}
-	return true
 }

@@ -2,6 +2,8 @@ package http
 
 import (
 	"net/netip"
+
+	"github.com/seed947b3480/legation/internal/http1"
 )
 
 // target is an absolute http or https URL taken apart, its strings slices
@@ -31,7 +33,7 @@ func parseURL(s string, maxLen int) (u target, err Error) {
 	i := 0
 	for i < len(s) && s[i] != ':' {
 		c := s[i]
-		if !(isAlpha(c) || i > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.')) {
+		if !(isAlpha(c) || i > 0 && (http1.IsDigit(c) || c == '+' || c == '-' || c == '.')) {
 			return u, ErrBadURL
 		}
 		i++
@@ -120,10 +122,10 @@ func (u *target) parseAuthority(a string) Error {
 		numeric := true
 		for j := 0; j < len(host); j++ {
 			c := host[j]
-			if !(isAlpha(c) || isDigit(c) || c == '-' || c == '.' || c == '_') {
+			if !(isAlpha(c) || http1.IsDigit(c) || c == '-' || c == '.' || c == '_') {
 				return ErrBadURL
 			}
-			numeric = numeric && (isDigit(c) || c == '.')
+			numeric = numeric && (http1.IsDigit(c) || c == '.')
 		}
 		// Only a name of digits and dots can be an address; asking
 		// ParseAddr about others would allocate its error.
@@ -142,7 +144,7 @@ func (u *target) parseAuthority(a string) Error {
 		}
 		p := 0
 		for j := 0; j < len(port); j++ {
-			if !isDigit(port[j]) {
+			if !http1.IsDigit(port[j]) {
 				return ErrBadURL
 			}
 			p = p*10 + int(port[j]-'0')
@@ -172,16 +174,8 @@ func indexAnyString(s, chars string) int {
 }
 
 func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-func isHex(c byte) bool { _, ok := unhex(c); return ok }
-
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
+func isHex(c byte) bool { _, ok := http1.Unhex(c); return ok }
 
 // equalFoldString compares ASCII strings without regard to case.
 func equalFoldString(a, b string) bool {
@@ -189,7 +183,7 @@ func equalFoldString(a, b string) bool {
 		return false
 	}
 	for i := 0; i < len(a); i++ {
-		if lower(a[i]) != lower(b[i]) {
+		if http1.Lower(a[i]) != http1.Lower(b[i]) {
 			return false
 		}
 	}

@@ -334,8 +334,8 @@ func (c *conn) bufferBody() (done bool, code int) {
 		return true, 0
 	}
 	for {
-		n, data, fin, bad := ex.chunks.next(ex.buf[ex.rd:ex.n])
-		if bad {
+		n, data, fin, err := ex.chunks.Next(ex.buf[ex.rd:ex.n], nil)
+		if err != 0 {
 			return false, 400
 		}
 		if len(data) > 0 {
@@ -386,9 +386,9 @@ func (c *conn) feedStream(p []byte) (k int, done bool, code int) {
 		limit = c.srv.cfg.MaxBody
 	}
 	for k < len(p) {
-		n, data, fin, bad := ex.chunks.next(p[k:])
+		n, data, fin, err := ex.chunks.Next(p[k:], nil)
 		k += n
-		if bad {
+		if err != 0 {
 			return k, false, 400
 		}
 		if len(data) > 0 {

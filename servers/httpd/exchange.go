@@ -1,5 +1,7 @@
 package httpd
 
+import "github.com/seed947b3480/legation/internal/http1"
+
 // exchange is what one request in progress borrows from the server: the
 // buffer its head (and a Handler's body) is read into, the head of its
 // response, and the request and response records. A connection holds one
@@ -15,7 +17,7 @@ type exchange struct {
 	remaining int64 // body bytes still to come, for Content-Length
 	received  int64
 	bodyEnd   int // end of the decoded body in buf (Handler)
-	chunks    chunkDecoder
+	chunks    http1.ChunkDecoder
 	stream    *StreamHandler
 	handler   Handler
 
@@ -54,7 +56,7 @@ func (ex *exchange) reset(from, count int) {
 	}
 	ex.n, ex.scan, ex.rd = count, 0, 0
 	ex.remaining, ex.received, ex.bodyEnd = 0, 0, 0
-	ex.chunks = chunkDecoder{}
+	ex.chunks = http1.ChunkDecoder{}
 	ex.stream, ex.handler = nil, nil
 	ex.out, ex.outN = ex.out[:0], 0
 	ex.orphan = nil

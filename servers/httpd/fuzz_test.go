@@ -1,10 +1,7 @@
 package httpd
 
 import (
-	"bufio"
 	"bytes"
-	"io"
-	"net/http/httputil"
 	"testing"
 	"time"
 )
@@ -59,44 +56,6 @@ func FuzzParseHead(f *testing.F) {
 		}
 		if r.Path() == "" || r.Path()[0] != '/' && r.Path() != "*" {
 			t.Fatalf("path %q", r.Path())
-		}
-	})
-}
-
-// FuzzChunked decodes in pieces of every size and checks the result
-// against net/http's chunked reader: whatever we accept, it must decode
-// to the same bytes.
-func FuzzChunked(f *testing.F) {
-	f.Add([]byte("3\r\nabc\r\n0\r\n\r\n"), uint8(1))
-	f.Add([]byte("a;ext=1\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n"), uint8(3))
-	f.Add([]byte("fffffffffffffffff\r\n"), uint8(7))
-	f.Add([]byte("0\r\n\r\n"), uint8(0))
-	f.Fuzz(func(t *testing.T, in []byte, step uint8) {
-		var d chunkDecoder
-		var got []byte
-		done := false
-		for pos := 0; pos < len(in) && !done; {
-			end := min(len(in), pos+int(step)+1)
-			n, data, fin, bad := d.next(in[pos:end])
-			if bad {
-				return
-			}
-			if n < 0 || pos+n > end || len(data) > n {
-				t.Fatalf("consumed %d of %d, data %d", n, end-pos, len(data))
-			}
-			got = append(got, data...)
-			pos += n
-			done = fin
-		}
-		if !done {
-			return
-		}
-		want, err := io.ReadAll(httputil.NewChunkedReader(bufio.NewReader(bytes.NewReader(in))))
-		if err != nil {
-			t.Fatalf("we accepted what net/http refuses (%v): %q", err, in)
-		}
-		if !bytes.Equal(got, want) {
-			t.Fatalf("decoded %q, net/http %q", got, want)
 		}
 	})
 }

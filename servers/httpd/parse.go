@@ -1,5 +1,7 @@
 package httpd
 
+import "github.com/seed947b3480/legation/internal/http1"
+
 // limits are the parts of Config the head parser enforces.
 type limits struct {
 	maxHeaders int
@@ -48,50 +50,60 @@ func parseHead(r *Request, buf []byte, n int, lim limits) int {
 		if len(r.fields) == cap(r.fields) {
 			return 431
 		}
-		f, code := parseField(buf, start, end)
-		if code != 0 {
-			return code
+		// Refused with the rest: obs-fold (RFC 9112 5.2) and whitespace
+		// before the colon.
+		nl, vo, vl, ok := http1.ParseField(buf[start:end])
+		if !ok {
+			return 400
+		}
+		f := field{
+			name:  span{uint32(start), uint32(nl)},
+			value: span{uint32(start + vo), uint32(vl)},
 		}
 		r.fields = append(r.fields, f)
 		name := buf[f.name.off : f.name.off+f.name.n]
 		value := buf[f.value.off : f.value.off+f.value.n]
 		switch {
-		case equalFold(name, "host"):
+		case http1.EqualFold(name, "host"):
 			hosts++
-		case equalFold(name, "content-length"):
+		case http1.EqualFold(name, "content-length"):
 			lengths++
-			v, ok := parseLength(value)
+			v, ok := http1.ParseContentLength(value)
 			if !ok {
 				return 400
 			}
 			r.contentLength = v
-		case equalFold(name, "transfer-encoding"):
+		case http1.EqualFold(name, "transfer-encoding"):
 			codings++
-			if !equalFold(value, "chunked") {
+			if !http1.EqualFold(value, "chunked") {
 				return 501
 			}
 			r.chunked = true
-		case equalFold(name, "connection"):
-			forEachToken(value, func(t []byte) {
+		case http1.EqualFold(name, "connection"):
+			for v := value; len(v) > 0; {
+				var t []byte
+				t, v = http1.NextToken(v)
 				switch {
-				case equalFold(t, "close"):
+				case http1.EqualFold(t, "close"):
 					r.keepAlive = false
-				case equalFold(t, "keep-alive"):
+				case http1.EqualFold(t, "keep-alive"):
 					if r.minor == 0 {
 						r.keepAlive = true
 					}
-				case equalFold(t, "upgrade"):
+				case http1.EqualFold(t, "upgrade"):
 					connUpgrade = true
 				}
-			})
-		case equalFold(name, "upgrade"):
-			forEachToken(value, func(t []byte) {
-				if equalFold(t, "websocket") {
+			}
+		case http1.EqualFold(name, "upgrade"):
+			for v := value; len(v) > 0; {
+				var t []byte
+				t, v = http1.NextToken(v)
+				if http1.EqualFold(t, "websocket") {
 					upgradeWS = true
 				}
-			})
-		case equalFold(name, "expect"):
-			if !equalFold(value, "100-continue") {
+			}
+		case http1.EqualFold(name, "expect"):
+			if !http1.EqualFold(value, "100-continue") {
 				return 417
 			}
 			r.expectContinue = r.minor == 1
@@ -138,7 +150,7 @@ func (r *Request) parseRequestLine(l []byte, base int, lim limits) int {
 		return 400
 	}
 	for _, c := range l[:sp1] {
-		if !isTokenChar(c) {
+		if !http1.IsTokenChar(c) {
 			return 400
 		}
 	}
@@ -165,7 +177,7 @@ func (r *Request) parseRequestLine(l []byte, base int, lim limits) int {
 	}
 	version := rest[sp2+1:]
 	if len(version) != 8 || string(version[:5]) != "HTTP/" || version[6] != '.' ||
-		!isDigit(version[5]) || !isDigit(version[7]) {
+		!http1.IsDigit(version[5]) || !http1.IsDigit(version[7]) {
 		return 400
 	}
 	if version[5] != '1' || version[7] > '1' {
@@ -219,8 +231,8 @@ func (r *Request) parseTarget(off, n int) int {
 			if i+2 >= len(p) {
 				return 400
 			}
-			h, ok1 := unhex(p[i+1])
-			l, ok2 := unhex(p[i+2])
+			h, ok1 := http1.Unhex(p[i+1])
+			l, ok2 := http1.Unhex(p[i+2])
 			c = h<<4 | l
 			if !ok1 || !ok2 || c == '/' || c == 0 {
 				return 400
@@ -247,82 +259,6 @@ func (r *Request) parseTarget(off, n int) int {
 	}
 	r.path = span{uint32(off), uint32(w)}
 	return 0
-}
-
-// parseField parses "name: value" in buf[start:end].
-func parseField(buf []byte, start, end int) (field, int) {
-	l := buf[start:end]
-	if l[0] == ' ' || l[0] == '\t' {
-		return field{}, 400 // obs-fold (RFC 9112 5.2)
-	}
-	colon := -1
-	for i, c := range l {
-		if c == ':' {
-			colon = i
-			break
-		}
-		if !isTokenChar(c) {
-			return field{}, 400 // includes whitespace before the colon
-		}
-	}
-	if colon <= 0 {
-		return field{}, 400
-	}
-	v := l[colon+1:]
-	vs := colon + 1
-	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
-		v, vs = v[1:], vs+1
-	}
-	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
-		v = v[:len(v)-1]
-	}
-	for _, c := range v {
-		if c < ' ' && c != '\t' || c == 0x7f {
-			return field{}, 400
-		}
-	}
-	return field{
-		name:  span{uint32(start), uint32(colon)},
-		value: span{uint32(start + vs), uint32(len(v))},
-	}, 0
-}
-
-// parseLength parses a Content-Length value: digits only, so "5, 5", "+5"
-// and " 5" (inner whitespace) are refused; at most 18 digits, so it fits.
-func parseLength(v []byte) (int64, bool) {
-	if len(v) == 0 || len(v) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range v {
-		if !isDigit(c) {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
-
-// forEachToken calls f with each comma-separated token of a list value.
-func forEachToken(v []byte, f func([]byte)) {
-	for len(v) > 0 {
-		i := indexByte(v, ',')
-		t := v
-		if i >= 0 {
-			t, v = v[:i], v[i+1:]
-		} else {
-			v = nil
-		}
-		for len(t) > 0 && (t[0] == ' ' || t[0] == '\t') {
-			t = t[1:]
-		}
-		for len(t) > 0 && (t[len(t)-1] == ' ' || t[len(t)-1] == '\t') {
-			t = t[:len(t)-1]
-		}
-		if len(t) > 0 {
-			f(t)
-		}
-	}
 }
 
 // methodString returns a constant for the common methods, so a request's
@@ -356,24 +292,3 @@ func indexByte(b []byte, c byte) int {
 	}
 	return -1
 }
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-// isTokenChar reports whether c is a tchar (RFC 9110 5.6.2).
-func isTokenChar(c byte) bool {
-	return c < 0x80 && tokenTable[c]
-}
-
-var tokenTable = func() (t [128]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()

@@ -3,6 +3,8 @@ package httpd
 import (
 	"net/netip"
 	"unsafe"
+
+	"github.com/seed947b3480/legation/internal/http1"
 )
 
 // span locates bytes in a request's buffer.
@@ -88,7 +90,7 @@ func (r *Request) Segments() int { return r.nsegs }
 // without regard to case) and whether there was one.
 func (r *Request) Header(name string) (string, bool) {
 	for _, f := range r.fields {
-		if equalFold(r.buf[f.name.off:f.name.off+f.name.n], name) {
+		if http1.EqualFold(r.buf[f.name.off:f.name.off+f.name.n], name) {
 			return r.str(f.value), true
 		}
 	}
@@ -129,26 +131,6 @@ func cut(s string, sep byte) (before, after string) {
 	return s, ""
 }
 
-// equalFold compares ASCII case-insensitively, without allocating.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		if lower(b[i]) != lower(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
 // Unescape decodes percent escapes, and '+' as a space when plus is set (as
 // in a query), appending to dst. It reports false for a malformed escape.
 func Unescape(dst []byte, s string, plus bool) ([]byte, bool) {
@@ -159,8 +141,8 @@ func Unescape(dst []byte, s string, plus bool) ([]byte, bool) {
 			if i+2 >= len(s) {
 				return dst, false
 			}
-			h, ok1 := unhex(s[i+1])
-			l, ok2 := unhex(s[i+2])
+			h, ok1 := http1.Unhex(s[i+1])
+			l, ok2 := http1.Unhex(s[i+2])
 			if !ok1 || !ok2 {
 				return dst, false
 			}
@@ -173,18 +155,6 @@ func Unescape(dst []byte, s string, plus bool) ([]byte, bool) {
 		}
 	}
 	return dst, true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 func bytesString(b []byte) string {

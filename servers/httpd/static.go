@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+
+	"github.com/seed947b3480/legation/internal/http1"
 )
 
 // Static is a pre-compressed resource, the static resource of Zephyr's
@@ -122,7 +124,7 @@ func acceptsGzip(v string) bool {
 		t, v = cut(v, ',')
 		name, params := cut(t, ';')
 		name = trimSpace(name)
-		if !equalFold([]byte(name), "gzip") && !equalFold([]byte(name), "x-gzip") && name != "*" {
+		if !http1.EqualFold([]byte(name), "gzip") && !http1.EqualFold([]byte(name), "x-gzip") && name != "*" {
 			continue
 		}
 		params = trimSpace(params)
