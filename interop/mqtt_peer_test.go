@@ -48,10 +48,15 @@ func TestMQTTPeers(t *testing.T) {
 		t.Fatalf("before the restart: %+v", msgs)
 	}
 	// After reconnecting, mosquitto_sub subscribes again and so gets the
-	// retained message once more, now flagged as retained.
+	// retained message once more, now flagged as retained. And a message
+	// whose PUBACK the broker had not read before it stopped comes again
+	// with DUP set: QoS 1 between broker and subscriber, as specified
+	// (MQTT 5.0 4.4), so it is allowed, flagged, never unflagged.
 	for _, m := range msgs[2:] {
 		if !(m.Topic == "peer/after" && string(m.Payload) == "after restart" && !m.Retain) &&
-			!(m.Topic == "peer/kept" && string(m.Payload) == "kept" && m.Retain) {
+			!(m.Topic == "peer/kept" && string(m.Payload) == "kept" && m.Retain) &&
+			!(m.Dup && !m.Retain && (m.Topic == "peer/kept" && string(m.Payload) == "kept" ||
+				m.Topic == "peer/bin" && bytes.Equal(m.Payload, bin))) {
 			t.Fatalf("after the restart: %s", summarizeMQTT(msgs))
 		}
 	}
