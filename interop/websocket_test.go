@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/seed947b3480/legation/servers/httpd/websocket"
+	"github.com/seed947b3480/legation/servers/httpd/websocket/wstest"
 )
 
 // servers/httpd's WebSocket server (servers/httpd/websocket) on a device
@@ -101,10 +102,10 @@ func TestWebSocketPython(t *testing.T) {
 			continue
 		}
 		echoes++
-		sm := recvWithin(t, ws.echo.messages, "the server's record of "+c.Case)
-		if sm.text != c.Text || sm.n != c.Sent || hex.EncodeToString(sm.sum[:]) != c.SentSHA {
-			t.Errorf("%s: server received text=%v %d bytes %x; python sent text=%v %d bytes %.8s", c.Case, sm.text,
-				sm.n, sm.sum[:4], c.Text, c.Sent, c.SentSHA)
+		sm := recvWithin(t, ws.echo.Messages, "the server's record of "+c.Case)
+		if sm.Text != c.Text || sm.Len != c.Sent || hex.EncodeToString(sm.Sum[:]) != c.SentSHA {
+			t.Errorf("%s: server received text=%v %d bytes %x; python sent text=%v %d bytes %.8s", c.Case, sm.Text,
+				sm.Len, sm.Sum[:4], c.Text, c.Sent, c.SentSHA)
 		}
 		if !c.SameType || c.Got != c.Sent || c.GotSHA != c.SentSHA {
 			t.Errorf("%s: python got %d bytes %.8s (same type %v); sent %d bytes %.8s", c.Case, c.Got, c.GotSHA,
@@ -133,17 +134,17 @@ func TestWebSocketPython(t *testing.T) {
 	if c := byName["close/client"]; c.SentCode != 4000 || c.RcvdCode != 4000 || !c.TCPClosed {
 		t.Errorf("close/client: %+v; want 4000 sent and echoed, TCP closed", c)
 	}
-	if cl := recvWithin(t, ws.echo.closes, "the server's OnClose"); cl.code != 4000 || cl.reason != "bye from python" {
-		t.Errorf("server's OnClose: %d %q; want 4000 %q", cl.code, cl.reason, "bye from python")
+	if cl := recvWithin(t, ws.echo.Closes, "the server's OnClose"); cl.Code != 4000 || cl.Reason != "bye from python" {
+		t.Errorf("server's OnClose: %d %q; want 4000 %q", cl.Code, cl.Reason, "bye from python")
 	}
 	if c := byName["close/server"]; c.RcvdCode != 4001 || c.RcvdReason != "see you" || c.SentCode != 4001 || !c.TCPClosed {
 		t.Errorf("close/server: %+v; want 4001 %q received and answered, TCP closed", c, "see you")
 	}
-	if sm := recvWithin(t, ws.echo.messages, "the server's record of the /bye message"); !sm.text || sm.n != 7 {
+	if sm := recvWithin(t, ws.echo.Messages, "the server's record of the /bye message"); !sm.Text || sm.Len != 7 {
 		t.Errorf("/bye received %+v", sm)
 	}
-	if cl := recvWithin(t, ws.echo.closes, "the server's OnClose on /bye"); cl.code != 4001 {
-		t.Errorf("server's OnClose on /bye: %d %q; want python's answer, 4001", cl.code, cl.reason)
+	if cl := recvWithin(t, ws.echo.Closes, "the server's OnClose on /bye"); cl.Code != 4001 {
+		t.Errorf("server's OnClose on /bye: %d %q; want python's answer, 4001", cl.Code, cl.Reason)
 	}
 
 	if !d.waitFor(10*time.Second, ws.released) {
@@ -199,10 +200,10 @@ func TestWebSocketInvalidFrames(t *testing.T) {
 		{"length-top-bit", []wsFrame{{raw: []byte{0x82, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 4}}}, 1002},
 		// A header announcing more than MaxMessage fails at once; the
 		// payload is never sent.
-		{"over-max-message", []wsFrame{{fin: true, op: 0x2, setLen: true, length: wsMaxMessage + 1}}, 1009},
+		{"over-max-message", []wsFrame{{fin: true, op: 0x2, setLen: true, length: wstest.MaxMessage + 1}}, 1009},
 		{"over-max-message-fragmented", []wsFrame{
 			{fin: false, op: 0x2, payload: pseudoRandom(1<<20, 21)},
-			{fin: true, op: 0x0, setLen: true, length: wsMaxMessage - 1<<20 + 1},
+			{fin: true, op: 0x0, setLen: true, length: wstest.MaxMessage - 1<<20 + 1},
 		}, 1009},
 	}
 	start := time.Now()
@@ -212,9 +213,9 @@ func TestWebSocketInvalidFrames(t *testing.T) {
 			w.write(tc.frames...)
 			reason := w.expectClose(uint16(tc.code))
 			w.c.Close()
-			cl := recvWithin(t, ws.echo.closes, "the server's OnClose")
-			if cl.code != tc.code {
-				t.Fatalf("server's OnClose reported %d %q; want %d", cl.code, cl.reason, tc.code)
+			cl := recvWithin(t, ws.echo.Closes, "the server's OnClose")
+			if cl.Code != tc.code {
+				t.Fatalf("server's OnClose reported %d %q; want %d", cl.Code, cl.Reason, tc.code)
 			}
 			t.Logf("closed with %d %q", tc.code, reason)
 		})
@@ -274,8 +275,8 @@ func TestWebSocketSplitFrames(t *testing.T) {
 	if reason := w.expectClose(1000); reason != "" {
 		t.Errorf("the server's close echo has reason %q; want the code alone", reason)
 	}
-	if cl := recvWithin(t, ws.echo.closes, "the server's OnClose"); cl.code != 1000 || cl.reason != "ok" {
-		t.Errorf("server's OnClose: %d %q; want 1000 %q", cl.code, cl.reason, "ok")
+	if cl := recvWithin(t, ws.echo.Closes, "the server's OnClose"); cl.Code != 1000 || cl.Reason != "ok" {
+		t.Errorf("server's OnClose: %d %q; want 1000 %q", cl.Code, cl.Reason, "ok")
 	}
 	if st, _ := ws.stats(); st.MessagesIn != 1 || st.PingsIn != 1 || st.ProtocolErrors != 0 {
 		t.Errorf("server stats %+v", st)

@@ -6,7 +6,8 @@
 // a peer stack joined by hal/loopback turn on one reactor goroutine, and
 // gws dials through netconn (a net.Conn over the peer stack) with its
 // ClientOption.NewDialer, then runs its read loop on a goroutine of its
-// own, as it would over a kernel socket. The server is Echo on /ws and its
+// own, as it would over a kernel socket. The server is wstest.Echo
+// (servers/httpd/websocket/wstest) on /ws and its
 // closing route on /bye; the tests check echoes of text and binary messages
 // from 0 B to 1 MiB by SHA-256 on both ends, fragmented messages, ping and
 // pong, and the closing handshake started by either side:

@@ -11,6 +11,7 @@ import (
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/servers/httpd"
 	"github.com/seed947b3480/legation/servers/httpd/websocket"
+	"github.com/seed947b3480/legation/servers/httpd/websocket/wstest"
 	"github.com/seed947b3480/legation/stack"
 )
 
@@ -28,7 +29,7 @@ const waitLimit = 20 * time.Second
 type harness struct {
 	r                   *reactor.Reactor
 	srv                 *httpd.Server
-	echo                *Echo
+	echo                *wstest.Echo
 	echoGroup, byeGroup *websocket.Group
 	net                 *netconn.Net
 }
@@ -48,9 +49,9 @@ func startHarness(t *testing.T, opts ...func(*websocket.Config)) *harness {
 	}
 	peer.Spawn(r)
 	server.Spawn(r)
-	h := &harness{r: r, echo: NewEcho(256), net: netconn.New(peer, r, netconn.Config{})}
+	h := &harness{r: r, echo: wstest.NewEcho(256), net: netconn.New(peer, r, netconn.Config{})}
 	// The reactor is not turning yet: setting up from here is safe.
-	wcfg := websocket.Config{MaxMessage: MaxMessage, Clock: server}
+	wcfg := websocket.Config{MaxMessage: wstest.MaxMessage, Clock: server}
 	for _, o := range opts {
 		o(&wcfg)
 	}
@@ -89,13 +90,13 @@ func (h *harness) partFrames() (frames, backlogged uint64) {
 }
 
 // serverMessage waits for the server's record of the next message.
-func (h *harness) serverMessage(t *testing.T) ServerMessage {
+func (h *harness) serverMessage(t *testing.T) wstest.ServerMessage {
 	t.Helper()
 	return recv(t, h.echo.Messages, "the server's record of a message")
 }
 
 // serverClose waits for the server's OnClose of the next connection.
-func (h *harness) serverClose(t *testing.T) ServerClose {
+func (h *harness) serverClose(t *testing.T) wstest.ServerClose {
 	t.Helper()
 	return recv(t, h.echo.Closes, "the server's OnClose")
 }

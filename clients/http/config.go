@@ -1,7 +1,6 @@
 package http
 
 import (
-	"net/netip"
 	"time"
 
 	"github.com/seed947b3480/legation/dns"
@@ -28,15 +27,10 @@ const (
 	DefaultUserAgent       = "legation"
 )
 
-// Host is what the client needs from the network stack; *stack.Stack
-// satisfies it. DialTCP is used by the default Dialer only. The client
-// takes its instants from its own Poll, which the reactor calls with its
-// clock: the stack's Now lags that by up to a turn (and reads zero before
-// the stack's first one), too much for a deadline armed in Do.
-type Host interface {
-	DialTCP(remote netip.AddrPort, cfg tcp.Config) (*tcp.Conn, error)
-	Now() reactor.Instant
-}
+// Host is what the client needs from the network stack, a way to dial TCP
+// for the default Dialer; *stack.Stack satisfies it. The client takes its
+// instants from its own Poll, which the reactor calls with its clock.
+type Host = stream.TCPHost
 
 // Config tunes a Client. Zero fields take the documented defaults; for the
 // durations and counts where it makes sense, a negative value turns the

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/seed947b3480/legation/hal"
-	"github.com/seed947b3480/legation/hal/loopback"
+	"github.com/seed947b3480/legation/internal/stacktest"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/servers/httpd"
 	"github.com/seed947b3480/legation/stack"
@@ -41,32 +41,19 @@ func newEnv(t testing.TB, cfg Config) *env {
 // injector, say).
 func newEnvLink(t testing.TB, cfg Config, wrap func(hal.Device) hal.Device) *env {
 	t.Helper()
-	devA, loopB := loopback.NewPair(loopback.Config{})
-	var devB hal.Device = loopB
-	if wrap != nil {
-		devB = wrap(devB)
-	}
-	clk := reactor.NewVirtualClock(reactor.Instant(1000 * time.Second))
-	r := reactor.New(clk)
-	a, err := stack.New(devA, stack.Config{Addr: netip.PrefixFrom(serverAddr, 24), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := stack.New(devB, stack.Config{Addr: netip.PrefixFrom(clientAddr, 24), Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Spawn(r)
-	b.Spawn(r)
-	e := &env{t: t, clk: clk, r: r, srv: a, cli: b}
+	p := stacktest.NewPair(t,
+		stack.Config{Addr: netip.PrefixFrom(serverAddr, 24), Seed: 1},
+		stack.Config{Addr: netip.PrefixFrom(clientAddr, 24), Seed: 2}, wrap)
+	e := &env{t: t, clk: p.Clock, r: p.R, srv: p.A, cli: p.B}
 	if cfg.TCP.TimeWait == 0 {
 		cfg.TCP.TimeWait = -1 // tests open many connections from few ports
 	}
-	e.c, err = New(b, cfg)
+	var err error
+	e.c, err = New(p.B, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.c.Spawn(r)
+	e.c.Spawn(p.R)
 	return e
 }
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed947b3480/legation/hal/loopback"
+	"github.com/seed947b3480/legation/internal/stacktest"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/stack"
 )
@@ -33,21 +33,10 @@ type testNet struct {
 
 func newNet(t testing.TB) *testNet {
 	t.Helper()
-	devA, devB := loopback.NewPair(loopback.Config{})
-	start := reactor.Instant(1000 * time.Second)
-	clk := reactor.NewVirtualClock(start)
-	r := reactor.New(clk)
-	a, err := stack.New(devA, stack.Config{Addr: netip.PrefixFrom(brokerIP, 24), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := stack.New(devB, stack.Config{Addr: netip.PrefixFrom(clientIP, 24), Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Spawn(r)
-	b.Spawn(r)
-	n := &testNet{t: t, clk: clk, r: r, bst: a, cst: b, start: start}
+	p := stacktest.NewPair(t,
+		stack.Config{Addr: netip.PrefixFrom(brokerIP, 24), Seed: 1},
+		stack.Config{Addr: netip.PrefixFrom(clientIP, 24), Seed: 2}, nil)
+	n := &testNet{t: t, clk: p.Clock, r: p.R, bst: p.A, cst: p.B, start: stacktest.Start}
 	n.b = newBroker(n, 1883)
 	return n
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed947b3480/legation/hal/loopback"
+	"github.com/seed947b3480/legation/internal/stacktest"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/servers/httpd"
 	"github.com/seed947b3480/legation/stack"
@@ -36,24 +36,13 @@ type testNet struct {
 
 func newTestNet(t testing.TB, cfg Config) *testNet {
 	t.Helper()
-	devA, devB := loopback.NewPair(loopback.Config{})
-	clk := reactor.NewVirtualClock(reactor.Instant(1000 * time.Second))
-	r := reactor.New(clk)
-	a, err := stack.New(devA, stack.Config{
+	p := stacktest.NewPair(t, stack.Config{
 		Addr:    netip.PrefixFrom(deviceAddr, 24),
 		Gateway: clientAddr,
 		DNS:     []netip.Addr{clientAddr, netip.MustParseAddr("192.0.2.53")},
 		Seed:    1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := stack.New(devB, stack.Config{Addr: netip.PrefixFrom(clientAddr, 24), Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Spawn(r)
-	b.Spawn(r)
+	}, stack.Config{Addr: netip.PrefixFrom(clientAddr, 24), Seed: 2}, nil)
+	clk, r, a, b := p.Clock, p.R, p.A, p.B
 	r.RunFor(time.Millisecond) // the stacks' first poll dates the dashboard's start
 	if cfg.Clock == nil {
 		cfg.Clock = r

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed947b3480/legation/hal/loopback"
+	"github.com/seed947b3480/legation/internal/stacktest"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/stack"
 	"github.com/seed947b3480/legation/tcp"
@@ -30,21 +30,10 @@ type testNet struct {
 
 func newTestNet(t testing.TB, cfg Config) *testNet {
 	t.Helper()
-	devA, devB := loopback.NewPair(loopback.Config{})
-	clk := reactor.NewVirtualClock(reactor.Instant(1000 * time.Second))
-	r := reactor.New(clk)
-	a, err := stack.New(devA, stack.Config{Addr: netip.PrefixFrom(serverAddr, 24), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := stack.New(devB, stack.Config{Addr: netip.PrefixFrom(clientAddr, 24), Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Spawn(r)
-	b.Spawn(r)
-	srv := New(a, cfg)
-	return &testNet{t: t, clk: clk, r: r, srvStack: a, cli: b, srv: srv}
+	p := stacktest.NewPair(t,
+		stack.Config{Addr: netip.PrefixFrom(serverAddr, 24), Seed: 1},
+		stack.Config{Addr: netip.PrefixFrom(clientAddr, 24), Seed: 2}, nil)
+	return &testNet{t: t, clk: p.Clock, r: p.R, srvStack: p.A, cli: p.B, srv: New(p.A, cfg)}
 }
 
 // start listens on port 80 and spawns the server.

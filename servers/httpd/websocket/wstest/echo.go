@@ -1,4 +1,4 @@
-package wsinterop
+package wstest
 
 import (
 	"bytes"
@@ -6,10 +6,6 @@ import (
 
 	"github.com/seed947b3480/legation/servers/httpd/websocket"
 )
-
-// The echo server's application, as a device program would write it on
-// websocket's API (interop/websocket_echo_test.go holds the same code for
-// the main module's tests, which cannot import this module).
 
 const (
 	// MaxMessage bounds a received message: twice the largest echoed.

@@ -1,0 +1,7 @@
+// Package wstest holds a WebSocket echo application written on the
+// websocket package's API, as a device program would write it, for the
+// tests that put real clients against it: the interop tests (Python's
+// websockets, raw kernel sockets) and bench/wsinterop (gws). It records
+// what the server saw (each message's length and SHA-256, each close) on
+// channels the tests read.
+package wstest
