@@ -57,6 +57,13 @@ type Config struct {
 	// Default 49152-65535 (RFC 6335).
 	EphemeralFirst, EphemeralLast uint16
 
+	// Resources, if set, is the memory the stack uses instead of
+	// allocating its own: TCP connection records, the ARP cache, the
+	// pending packets and the reassembly slots, sized by its Sizes (which
+	// then replace ARPCacheSize, ARPPendingPackets, ReassemblySlots and
+	// ReassemblyMaxSize). See Resources for what it changes.
+	Resources *Resources
+
 	// Seed seeds the stack's random choices (ephemeral ports, IP IDs). Zero
 	// takes a seed from crypto/rand; simulations set it for repeatability.
 	Seed uint64

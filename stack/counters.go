@@ -32,6 +32,7 @@ const (
 	DropBroadcastSource                     // Ethernet source is a broadcast or multicast MAC
 	DropNoSocket                            // UDP datagram or TCP segment for a port nobody holds
 	DropListenOverflow                      // SYN for a listener whose backlog is full
+	DropNoTCPSlot                           // SYN refused: every TCP connection record (Resources) is taken
 	numDropReasons
 )
 
@@ -64,6 +65,7 @@ var dropNames = [numDropReasons]string{
 	DropBroadcastSource:   "broadcast_source",
 	DropNoSocket:          "no_socket",
 	DropListenOverflow:    "listen_overflow",
+	DropNoTCPSlot:         "no_tcp_slot",
 }
 
 // String names the reason in snake case, as counters are exported.
@@ -98,6 +100,8 @@ type Counters struct {
 	UDPPortUnreachable uint64 // port-unreachable errors sent
 	ICMPErrorsSent     uint64
 	ICMPErrorsReceived uint64
+	TCPNoSlot          uint64 // DialTCP and Accept calls refused: every TCP record of the Resources taken
+	TCPRefused         uint64 // SYNs answered with a reset: no record free, or a full backlog with ListenConfig.RefuseWhenFull
 	Dropped            uint64 // all drops
 	Drops              [numDropReasons]uint64
 }

@@ -10,5 +10,12 @@
 // Every poll does bounded work (Config.MaxFramesPerPoll frames in, as many
 // out) so one busy peer cannot starve the reactor's other tasks.
 //
+// Its memory can be fixed up front: Config.Resources (NewResources, from
+// Sizes) holds the TCP connection records, the ARP cache, the packets
+// awaiting resolution and the reassembly slots, allocated once, so that a
+// device that also gives its connections buffers allocates nothing after
+// start, reconnects included; running out is ErrNoTCPSlot at DialTCP, or
+// a reset and a count for a SYN.
+//
 // It does not forward between interfaces, speak IPv6 (yet) or do multicast.
 package stack

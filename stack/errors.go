@@ -10,6 +10,7 @@ const (
 	ErrLinkDown                    // the device's link is down
 	ErrDeviceBusy                  // the device has no transmit buffer free
 	ErrPortInUse                   // the TCP port (or every ephemeral port) is taken
+	ErrNoTCPSlot                   // every TCP connection record of the stack's Resources is taken
 )
 
 var errorText = [...]string{
@@ -19,6 +20,7 @@ var errorText = [...]string{
 	ErrLinkDown:   "stack: link down",
 	ErrDeviceBusy: "stack: device transmit queue full",
 	ErrPortInUse:  "stack: TCP port in use",
+	ErrNoTCPSlot:  "stack: no TCP connection record free",
 }
 
 func (e Error) Error() string {

@@ -52,6 +52,7 @@ type Stack struct {
 	udpHost   udpHost
 
 	tcp tcpTable
+	res *Resources // Config.Resources; nil allocates as needed
 
 	// clock is the reactor Spawn ran the stack on, so calls between polls
 	// (DialTCP after an idle minute) start from the time it is, not the
@@ -82,15 +83,23 @@ func New(dev hal.Device, cfg Config) (*Stack, error) {
 		udpPorts: make(map[uint16]*udp.Socket),
 	}
 	s.udpHost.s = s
-	s.tcp.init()
 	s.clocked, _ = dev.(hal.Clocked)
 	s.ipID = uint16(s.rng.Uint32())
-	s.arp.init(cfg.ARPCacheSize)
-	s.pending = make([]pendingFrame, cfg.ARPPendingPackets)
-	for i := range s.pending {
-		s.pending[i].buf = make([]byte, caps.MTU)
+	if res := cfg.Resources; res != nil {
+		if res.inUse || res.sizes.MTU < caps.MTU {
+			return nil, ErrBadConfig
+		}
+		res.inUse = true
+		s.adopt(res)
+	} else {
+		s.tcp.init(0)
+		s.arp.init(cfg.ARPCacheSize)
+		s.pending = make([]pendingFrame, cfg.ARPPendingPackets)
+		for i := range s.pending {
+			s.pending[i].buf = make([]byte, caps.MTU)
+		}
+		s.frag.init(cfg.ReassemblySlots, cfg.ReassemblyMaxSize)
 	}
-	s.frag.init(cfg.ReassemblySlots, cfg.ReassemblyMaxSize)
 	s.icmpTokens = cfg.ICMPErrorsPerSecond
 	s.SetAddr(cfg.Addr, cfg.Gateway)
 	s.dns = append([]netip.Addr(nil), cfg.DNS...)

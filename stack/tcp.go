@@ -32,11 +32,20 @@ type tcpEntry struct {
 	key     tcpKey
 	heapIdx int32 // position in the timer heap, -1 if not in it
 	queued  bool  // in the run queue
+	gone    bool  // off the table, its record waiting for the owner's Release
+	slot    int32 // 1 + index of its record in the stack's Resources; 0 if allocated
 }
 
 func (e *tcpEntry) Wake() {
-	e.s.tcpQueue(e)
-	e.s.wake()
+	switch {
+	case e.s == nil:
+		// A record given back: a stale caller's call lands here harmlessly.
+	case e.gone:
+		e.s.tcpRecycle(e)
+	default:
+		e.s.tcpQueue(e)
+		e.s.wake()
+	}
 }
 
 // tcpTable holds the connections and listeners: lookup by 4-tuple and by
@@ -57,8 +66,14 @@ type tcpTable struct {
 // others.
 const tcpTurn = 8
 
-func (t *tcpTable) init() {
-	t.conns = make(map[tcpKey]*tcpEntry)
+// init makes the tables, sized for n connections (Resources.TCPConns) so
+// that they never grow; 0 leaves them to grow as connections come.
+func (t *tcpTable) init(n int) {
+	t.conns = make(map[tcpKey]*tcpEntry, n)
+	if n > 0 {
+		t.run.q = make([]*tcpEntry, n)
+		t.timers = make(tcpTimers, 0, n)
+	}
 	t.listeners = make(map[uint16]*TCPListener)
 	t.isn = tcp.NewISNGenerator()
 	t.cookies = tcp.NewSYNCookies()
@@ -89,12 +104,26 @@ func (s *Stack) DialTCP(remote netip.AddrPort, cfg tcp.Config) (*tcp.Conn, error
 		if _, taken := s.tcp.listeners[port]; taken {
 			continue
 		}
-		c := tcp.NewConn(s.tcpConfig(cfg))
+		var c *tcp.Conn
+		var sl *tcpSlot
+		if s.res != nil && s.res.sizes.TCPConns > 0 {
+			if sl = s.res.takeTCP(); sl == nil {
+				s.counters.TCPNoSlot++
+				return nil, ErrNoTCPSlot
+			}
+			c = &sl.c
+			c.Reinit(sl.connConfig(s.tcpConfig(cfg)))
+		} else {
+			c = tcp.NewConn(s.tcpConfig(cfg))
+		}
 		local := netip.AddrPortFrom(s.addr.Addr(), port)
 		if err := c.Connect(s.now, local, remote, s.tcp.isn.ISN(s.now, local, remote)); err != nil {
+			if sl != nil {
+				s.res.putTCP(sl.idx)
+			}
 			return nil, err
 		}
-		s.tcpQueue(s.tcpAdd(c, key))
+		s.tcpQueue(s.tcpAdd(c, key, sl))
 		s.wake()
 		return c, nil
 	}
@@ -109,8 +138,16 @@ func (s *Stack) tcpConfig(cfg tcp.Config) tcp.Config {
 	return cfg
 }
 
-func (s *Stack) tcpAdd(c *tcp.Conn, key tcpKey) *tcpEntry {
-	e := &tcpEntry{s: s, c: c, key: key, heapIdx: -1}
+// tcpAdd files c under key; sl is its record in the Resources, or nil if
+// it was allocated.
+func (s *Stack) tcpAdd(c *tcp.Conn, key tcpKey, sl *tcpSlot) *tcpEntry {
+	var e *tcpEntry
+	if sl != nil {
+		e = &sl.e
+		*e = tcpEntry{s: s, c: c, key: key, heapIdx: -1, slot: sl.idx + 1}
+	} else {
+		e = &tcpEntry{s: s, c: c, key: key, heapIdx: -1}
+	}
 	c.SetNotifier(e)
 	s.tcp.conns[key] = e
 	return e
@@ -131,7 +168,22 @@ func (s *Stack) tcpForget(e *tcpEntry) {
 	if s.tcp.conns[e.key] == e {
 		delete(s.tcp.conns, e.key)
 	}
-	e.c.SetNotifier(nil)
+	if e.slot == 0 {
+		e.c.SetNotifier(nil)
+		return
+	}
+	// A record comes back once its owner has let go too: now, or when
+	// Release wakes the entry (or the run queue lets go of it).
+	e.gone = true
+	s.tcpRecycle(e)
+}
+
+// tcpRecycle gives a record off the table back to the Resources once
+// neither its owner nor the run queue holds it.
+func (s *Stack) tcpRecycle(e *tcpEntry) {
+	if e.gone && !e.queued && e.c.Released() {
+		s.res.putTCP(e.slot - 1)
+	}
 }
 
 func (s *Stack) receiveTCP(m *ipMeta, b []byte) {
@@ -167,6 +219,11 @@ func (s *Stack) receiveTCP(m *ipMeta, b []byte) {
 		s.tcpForget(e)
 	}
 	if l := s.tcp.listeners[p.DstPort()]; l != nil {
+		if seg.Flags&(wire.TCPSyn|wire.TCPAck|wire.TCPRst) == wire.TCPSyn && s.tcpFull() {
+			s.drop(DropNoTCPSlot)
+			s.refuseTCP(m.src, p, &seg)
+			return
+		}
 		local := netip.AddrPortFrom(m.dst, p.DstPort())
 		reply, send, ready := l.l.Input(s.now, local, remote, &seg)
 		if send {
@@ -174,6 +231,9 @@ func (s *Stack) receiveTCP(m *ipMeta, b []byte) {
 		}
 		if !send && !ready && seg.Flags&wire.TCPSyn != 0 {
 			s.drop(DropListenOverflow)
+			if l.refuse {
+				s.refuseTCP(m.src, p, &seg)
+			}
 		}
 		if ready && l.onAccept != nil {
 			l.onAccept()
@@ -193,6 +253,29 @@ func (s *Stack) receiveTCP(m *ipMeta, b []byte) {
 	s.drop(DropNoSocket)
 	if reply, ok := tcp.ResetFor(&seg); ok {
 		s.sendTCP(m.src, p.DstPort(), p.SrcPort(), &reply)
+	}
+}
+
+// tcpFull reports whether a new connection would find no record: every
+// one of the Resources is taken, or promised to a handshake completed and
+// waiting for Accept.
+func (s *Stack) tcpFull() bool {
+	if s.res == nil || s.res.sizes.TCPConns == 0 {
+		return false
+	}
+	free := len(s.res.free)
+	for _, l := range s.tcp.listenList {
+		_, ready := l.l.Pending()
+		free -= ready
+	}
+	return free <= 0
+}
+
+// refuseTCP answers a SYN with a reset and counts it.
+func (s *Stack) refuseTCP(src netip.Addr, p wire.TCPPacket, seg *tcp.Repr) {
+	if reply, ok := tcp.ResetFor(seg); ok {
+		s.counters.TCPRefused++
+		s.sendTCP(src, p.DstPort(), p.SrcPort(), &reply)
 	}
 }
 
@@ -242,6 +325,10 @@ func (s *Stack) pollTCP(budget int) (next reactor.Instant, more bool) {
 	for budget > 0 && t.run.len() > 0 {
 		e := t.run.popFront()
 		e.queued = false
+		if e.gone {
+			s.tcpRecycle(e)
+			continue
+		}
 		c := e.c
 		c.Poll(s.now) // fires only timers that are due
 		sent, full := s.tcpOutput(c, min(budget, tcpTurn))

@@ -18,6 +18,8 @@ type TCPListener struct {
 	l        *tcp.Listener
 	onAccept func()
 	closed   bool
+	refuse   bool // ListenConfig.RefuseWhenFull
+	pooled   bool // accepted connections borrow from a tcp.BufferPool
 }
 
 // ListenConfig configures a listener.
@@ -44,6 +46,12 @@ type ListenConfig struct {
 	// sides it is given. It overrides Conn.Pool. The pool may be shared
 	// with other listeners and with DialTCP on the same reactor.
 	Pool *tcp.BufferPool
+	// RefuseWhenFull answers a SYN that finds the accept queue full with a
+	// reset, counted in Counters.TCPRefused, instead of dropping it for
+	// the peer to try again: a client learns at once that the device is
+	// at capacity. (A stack with Resources refuses SYNs that find every
+	// connection record taken either way.)
+	RefuseWhenFull bool
 }
 
 // ListenTCP opens a listener on port.
@@ -58,6 +66,10 @@ func (s *Stack) ListenTCP(port uint16, cfg ListenConfig) (*TCPListener, error) {
 	if cfg.Pool != nil {
 		conn.Pool = cfg.Pool
 	}
+	if r := s.res; r != nil && r.sizes.TCPBufferSize > 0 && conn.Pool == nil && cfg.RxBufferSize <= 0 && cfg.TxBufferSize <= 0 {
+		// Accept gives connections the records' rings: offer their window.
+		cfg.RxBufferSize, cfg.TxBufferSize = r.sizes.TCPBufferSize, r.sizes.TCPBufferSize
+	}
 	tl := tcp.NewListener(tcp.ListenerConfig{
 		Conn:           conn,
 		SYNBacklog:     cfg.SYNBacklog,
@@ -66,7 +78,7 @@ func (s *Stack) ListenTCP(port uint16, cfg ListenConfig) (*TCPListener, error) {
 		RxBufferSize:   cfg.RxBufferSize,
 		TxBufferSize:   cfg.TxBufferSize,
 	}, s.tcp.isn, s.tcp.cookies)
-	l := &TCPListener{s: s, port: port, l: tl}
+	l := &TCPListener{s: s, port: port, l: tl, refuse: cfg.RefuseWhenFull, pooled: conn.Pool != nil}
 	s.tcp.listeners[port] = l
 	s.tcp.listenList = append(s.tcp.listenList, l)
 	return l, nil
@@ -83,13 +95,38 @@ func (l *TCPListener) AcceptBuffers(rx, tx []byte) (*tcp.Conn, bool) {
 		return nil, false
 	}
 	s := l.s
+	if !l.l.Ready() {
+		return nil, false
+	}
 	s.refreshNow()
-	c, ok := l.l.Accept(s.now, s.srcAddr(), l.port, rx, tx)
+	var sl *tcpSlot
+	var c *tcp.Conn
+	var ok bool
+	if s.res != nil && s.res.sizes.TCPConns > 0 {
+		if sl = s.res.takeTCP(); sl == nil {
+			s.counters.TCPNoSlot++
+			return nil, false
+		}
+		if sl.rx != nil && !l.pooled {
+			if rx == nil {
+				rx = sl.rx
+			}
+			if tx == nil {
+				tx = sl.tx
+			}
+		}
+		c, ok = l.l.AcceptInto(&sl.c, s.now, s.srcAddr(), l.port, rx, tx)
+	} else {
+		c, ok = l.l.Accept(s.now, s.srcAddr(), l.port, rx, tx)
+	}
 	if !ok {
+		if sl != nil {
+			s.res.putTCP(sl.idx)
+		}
 		return nil, false
 	}
 	_, remote := c.Tuple()
-	s.tcpQueue(s.tcpAdd(c, makeTCPKey(l.port, remote)))
+	s.tcpQueue(s.tcpAdd(c, makeTCPKey(l.port, remote), sl))
 	s.wake()
 	return c, true
 }

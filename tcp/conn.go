@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"net/netip"
+	"unsafe"
 
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/wire"
@@ -132,28 +133,55 @@ type Conn struct {
 // reassembly table) now, so that nothing is allocated later; with a
 // Config.Pool it allocates no buffer, and borrows them as needed.
 func NewConn(cfg Config) *Conn {
+	c := new(Conn)
+	c.init(cfg, nil)
+	return c
+}
+
+// Reinit makes c what NewConn(cfg) would return, in place: a table of
+// connection records made once (the stack's Resources) serves one
+// connection after another without allocating. The reassembly table and
+// the futures c already has are kept and reused when they fit (futures
+// are Reset, dropping their callbacks), so with cfg's buffers or a Pool
+// supplied and the default RTT bounds, Reinit allocates nothing.
+//
+// c must be done with: CLOSED, and nobody (neither the stack nor the
+// user) left holding it as the old connection.
+func (c *Conn) Reinit(cfg Config) {
+	spans, futs := c.asm.spans, c.futs
+	*c = Conn{}
+	c.init(cfg, spans)
+	if futs != nil {
+		futs.connect.Reset()
+		futs.close.Reset()
+		c.futs = futs
+	}
+}
+
+// init sets up a zero c; spans, if long enough, is reused as the
+// reassembly table.
+func (c *Conn) init(cfg Config, spans []span) {
 	cfg = cfg.resolve()
 	var pool *BufferPool
 	if cfg.RxBuffer == nil || cfg.TxBuffer == nil {
 		pool = cfg.Pool // resolve left a side nil only for the pool
 	}
-	c := &Conn{
-		cfg:        cfg.settings(),
-		pool:       pool,
-		tx:         NewRing(cfg.TxBuffer),
-		rx:         NewRing(cfg.RxBuffer),
-		rtt:        NewRTTEstimator(cfg.RTT),
-		rtoAt:      reactor.Never,
-		delAckAt:   reactor.Never,
-		persistAt:  reactor.Never,
-		twAt:       reactor.Never,
-		openAt:     reactor.Never,
-		probeSince: reactor.Never,
+	c.cfg = cfg.settings()
+	c.pool = pool
+	c.tx = NewRing(cfg.TxBuffer)
+	c.rx = NewRing(cfg.RxBuffer)
+	c.rtt = NewRTTEstimator(cfg.RTT)
+	c.rtoAt, c.delAckAt, c.persistAt = reactor.Never, reactor.Never, reactor.Never
+	c.twAt, c.openAt, c.probeSince = reactor.Never, reactor.Never, reactor.Never
+	if !c.cfg.PoolRx { // else lent with the receive buffer
+		if n := max(cfg.OutOfOrderRanges, 0); cap(spans) >= n {
+			spans = spans[:n]
+			clear(spans)
+			c.asm = Assembler{spans: spans}
+		} else {
+			c.asm = NewAssembler(cfg.OutOfOrderRanges)
+		}
 	}
-	if !c.cfg.PoolRx {
-		c.asm = NewAssembler(cfg.OutOfOrderRanges) // else lent with the receive buffer
-	}
-	return c
 }
 
 // Tuple returns the local and remote address and port.
@@ -210,3 +238,18 @@ func (c *Conn) inRecovery() bool {
 
 // due reports whether the deadline t has come at now.
 func due(t, now reactor.Instant) bool { return t != reactor.Never && !now.Before(t) }
+
+// RecordBytes is the memory the connection holds besides its buffers: the
+// Conn itself, its reassembly table (unless lent by a Pool with the
+// receive buffer) and its futures, once made. It is what a table of
+// records sized up front costs per record.
+func (c *Conn) RecordBytes() int {
+	n := int(unsafe.Sizeof(*c))
+	if !c.cfg.PoolRx {
+		n += cap(c.asm.spans) * int(unsafe.Sizeof(span{}))
+	}
+	if c.futs != nil {
+		n += int(unsafe.Sizeof(*c.futs))
+	}
+	return n
+}

@@ -437,6 +437,16 @@ func (l *Listener) Resend(now reactor.Instant) (remote netip.AddrPort, seg Repr,
 // the peer then sends again), or false if none is waiting. The Conn is
 // ESTABLISHED, addressed from local's address and the listener's port.
 func (l *Listener) Accept(now reactor.Instant, local netip.Addr, port uint16, rx, tx []byte) (*Conn, bool) {
+	return l.AcceptInto(nil, now, local, port, rx, tx)
+}
+
+// Ready reports whether a completed handshake waits for Accept.
+func (l *Listener) Ready() bool { return len(l.acceptQ) > 0 }
+
+// AcceptInto is Accept building the connection in c, a record done with
+// (see Conn.Reinit), instead of a new one; nil makes a new one. With rx
+// and tx supplied (or a Conn.Pool) it then allocates nothing.
+func (l *Listener) AcceptInto(c *Conn, now reactor.Instant, local netip.Addr, port uint16, rx, tx []byte) (*Conn, bool) {
 	if len(l.acceptQ) == 0 {
 		return nil, false
 	}
@@ -453,7 +463,11 @@ func (l *Listener) Accept(now reactor.Instant, local netip.Addr, port uint16, rx
 	}
 	cfg := l.cfg.Conn
 	cfg.RxBuffer, cfg.TxBuffer = rx, tx
-	c := NewConn(cfg)
+	if c == nil {
+		c = NewConn(cfg)
+	} else {
+		c.Reinit(cfg)
+	}
 	c.adopt(now, netip.AddrPortFrom(local, port), r.remote, &r, l.rcvShift, l.synWindow)
 	l.stats.Accepted++
 	return c, true

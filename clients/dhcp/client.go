@@ -24,7 +24,7 @@ type Client struct {
 	sock   *udp.Socket
 	rxBuf  []byte // the socket's rings, reused across Start/Stop
 	txRing []byte
-	txBuf  [1500]byte // one message being built
+	txBuf  []byte // one message being built: as long as the longest one (maxSend)
 	mac    wire.HardwareAddr
 	cid    []byte // client identifier actually sent
 	host   []byte // hostname, nil for none
@@ -97,6 +97,7 @@ func New(s *stack.Stack, cfg Config) (*Client, error) {
 	// the 576 every host must accept (RFC 2132 9.10). The receive ring
 	// holds more than that.
 	c.maxMsg = uint16(min(max(s.Device().Capabilities().MTU-wire.EthernetHeaderLen, 576), len(c.rxBuf)))
+	c.txBuf = make([]byte, c.maxSend())
 	return c, nil
 }
 

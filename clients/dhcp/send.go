@@ -97,8 +97,24 @@ func (c *Client) sendRelease() {
 	c.stats.Releases++
 }
 
+// maxSend is the length of the longest message the client sends: every
+// option any of them carries at once. Sized by the configuration (a
+// hostname and a client ID of up to 255 bytes each), the build buffer is
+// a few hundred bytes for most devices rather than a frame's worth.
+func (c *Client) maxSend() int {
+	m := c.request(wire.DHCPRequest)
+	c.withParams(&m)
+	a := netip.IPv4Unspecified()
+	m.RequestedIP, m.ServerID, m.ClientAddr = a, a, a
+	m.Message = declineText
+	return m.Len()
+}
+
 func (c *Client) transmit(m *wire.DHCPv4Repr, dst netip.Addr) {
-	n := m.Emit(c.txBuf[:])
+	if m.Len() > len(c.txBuf) {
+		return // cannot happen (maxSend); lost like a full ring below
+	}
+	n := m.Emit(c.txBuf)
 	// A full send ring (the link is stuck) loses this transmission; the
 	// retransmission timer covers it like a loss on the wire.
 	_ = c.sock.SendTo(c.txBuf[:n], netip.AddrPortFrom(dst, wire.DHCPv4ServerPort))
