@@ -3,7 +3,6 @@ package tlsx
 import (
 	"bytes"
 	"crypto/ecdh"
-	"crypto/hmac"
 	"crypto/x509"
 	"hash"
 	"io"
@@ -21,19 +20,44 @@ const (
 )
 
 type clientHandshake struct {
-	state      int
-	shape      helloShape
-	keys       []*ecdh.PrivateKey
-	groups     []Group
-	ch         []byte // the ClientHello, until the suite picks a hash
+	state     int
+	shape     helloShape
+	random    [32]byte
+	groups    []Group            // supported_groups we can make shares for
+	keys      []*ecdh.PrivateKey // the shares in the latest ClientHello
+	keyGroups []Group
+	ch        []byte // the ClientHello, until the suite picks a hash
+
+	// After a HelloRetryRequest: its suite, its cookie, and
+	// message_hash(ClientHello1) || HelloRetryRequest, which precedes
+	// ClientHello2 in the binder's transcript.
+	hrr      bool
+	hrrSuite *suiteInfo
+	cookie   []byte
+	prefix   []byte
+
+	// The session offered (taken out of the cache), its suite and the
+	// early secret of its PSK.
+	session  *Session
+	pskSuite *suiteInfo
+	early    []byte
+
 	transcript hash.Hash
 	hsSecret   []byte
 	cHS, sHS   []byte
 	cAP, sAP   []byte
 	master     []byte
 	leaf       *x509.Certificate
-	certReq    bool
-	certReqCtx []byte
+	certReq    *certificateRequest
+}
+
+// offeredSuite is the suite id names if our ClientHello offered it and
+// tlsx knows it, else nil.
+func (hs *clientHandshake) offeredSuite(id uint16) *suiteInfo {
+	if !has(hs.shape.suites, id) {
+		return nil
+	}
+	return suiteByID(id)
 }
 
 var downgradeTLS12 = []byte("DOWNGRD\x01")
@@ -47,7 +71,7 @@ func (c *Conn) startClient() error {
 		hs.shape = *cfg.testHello
 	} else {
 		hs.shape = helloShape{suites: cfg.CipherSuites, sigAlgs: defaultSigAlgs, pskModes: true,
-			recordSizeLimit: maxPlaintext + 1}
+			recordSizeLimit: uint16(c.recvLimit), padding: true}
 		if hs.shape.suites == nil {
 			hs.shape.suites = []uint16{TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256}
 		}
@@ -66,20 +90,26 @@ func (c *Conn) startClient() error {
 			hs.shape.groups = append(hs.shape.groups, uint16(g))
 		}
 	}
-	var random [32]byte
-	if _, err := io.ReadFull(c.rand, random[:]); err != nil {
+	if _, err := io.ReadFull(c.rand, hs.random[:]); err != nil {
 		return newError(KindInternal, 0, err)
 	}
-	shares := make([]keyShare, 0, len(hs.groups))
-	for _, g := range hs.groups {
+	n := cfg.KeyShares
+	if n <= 0 {
+		n = 1
+	}
+	if n > len(hs.groups) {
+		n = len(hs.groups)
+	}
+	for _, g := range hs.groups[:n] {
 		k, err := generateKey(g, c.rand)
 		if err != nil {
 			return err
 		}
 		hs.keys = append(hs.keys, k)
-		shares = append(shares, keyShare{g, k.PublicKey().Bytes()})
+		hs.keyGroups = append(hs.keyGroups, g)
 	}
-	hs.ch = marshalClientHello(random[:], &hs.shape, cfg.ServerName, cfg.NextProtos, shares)
+	hs.session = c.takeSession()
+	hs.ch = c.clientHello()
 	if !c.writeMessage(contentHandshake, hs.ch) {
 		return newError(KindInternal, 0, nil)
 	}
@@ -126,12 +156,12 @@ func (c *Conn) handshakeMessage(msg []byte) {
 	case hs.state == stWaitEE && typ == typeEncryptedExtensions:
 		c.encryptedExtensions(msg, body)
 	case hs.state == stWaitCertCR && typ == typeCertificateRequest:
-		ctx, ok := parseCertificateRequest(body)
-		if !ok {
-			c.hsFail(KindDecode, AlertDecodeError, nil)
+		cr, e := parseCertRequestFull(body)
+		if e != nil {
+			c.fail(e)
 			return
 		}
-		hs.certReq, hs.certReqCtx = true, append([]byte(nil), ctx...)
+		hs.certReq = cr
 		hs.transcript.Write(msg)
 		hs.state = stWaitCert
 	case (hs.state == stWaitCertCR || hs.state == stWaitCert) && typ == typeCertificate:
@@ -153,7 +183,7 @@ func (c *Conn) serverHello(msg, body []byte) {
 		return
 	}
 	if bytes.Equal(m.random, helloRetryRandom[:]) {
-		c.hsFail(KindHelloRetry, AlertHandshakeFailure, nil)
+		c.helloRetry(msg, m)
 		return
 	}
 	// A TLS 1.3 server never sets the sentinel; one that does says an
@@ -166,17 +196,24 @@ func (c *Conn) serverHello(msg, body []byte) {
 		c.hsFail(KindProtocolVersion, AlertProtocolVersion, nil)
 		return
 	}
-	if len(m.sessionID) != 0 || m.hasPSK || m.otherExt {
+	if len(m.sessionID) != 0 || m.otherExt || m.cookie != nil {
 		c.hsFail(KindIllegalParameter, AlertIllegalParameter, nil)
 		return
 	}
-	offered := false
-	for _, s := range hs.shape.suites {
-		offered = offered || s == m.suite
-	}
-	suite := suiteByID(m.suite)
-	if !offered || suite == nil {
+	suite := hs.offeredSuite(m.suite)
+	if suite == nil {
 		c.hsFail(KindUnsupportedSuite, AlertIllegalParameter, nil)
+		return
+	}
+	if hs.hrr && suite != hs.hrrSuite {
+		// Section 4.1.4: the suite of the retry is the suite.
+		c.hsFail(KindHelloRetry, AlertIllegalParameter, nil)
+		return
+	}
+	if m.hasPSK && (hs.session == nil || m.selectedPSK != 0 || hs.pskSuite.hlen != suite.hlen) {
+		// We offer one identity; the server must pick it with a suite
+		// of the PSK's hash (section 4.2.11).
+		c.hsFail(KindIllegalParameter, AlertIllegalParameter, nil)
 		return
 	}
 	if !m.hasShare {
@@ -184,7 +221,7 @@ func (c *Conn) serverHello(msg, body []byte) {
 		return
 	}
 	var key *ecdh.PrivateKey
-	for i, g := range hs.groups {
+	for i, g := range hs.keyGroups {
 		if g == m.group {
 			key = hs.keys[i]
 		}
@@ -193,33 +230,29 @@ func (c *Conn) serverHello(msg, body []byte) {
 		c.hsFail(KindUnsupportedGroup, AlertIllegalParameter, nil)
 		return
 	}
-	peer, err := key.Curve().NewPublicKey(m.share)
-	if err != nil {
-		c.hsFail(KindIllegalParameter, AlertIllegalParameter, err)
-		return
-	}
-	shared, err := key.ECDH(peer)
-	if err != nil {
-		c.hsFail(KindIllegalParameter, AlertIllegalParameter, err)
+	shared, ok := c.ecdhe(key, m.share)
+	if !ok {
 		return
 	}
 	c.suite = suite
-	hs.transcript = suite.hash()
-	hs.transcript.Write(hs.ch)
+	if hs.transcript == nil {
+		hs.transcript = suite.hash()
+		hs.transcript.Write(hs.ch)
+	} // else the retry already wrote message_hash, HRR and ClientHello2
 	hs.transcript.Write(msg)
-	hs.ch, hs.keys = nil, nil
+	hs.ch, hs.keys, hs.prefix = nil, nil, nil
 
-	early := extract(suite.hash, make([]byte, suite.hlen), nil)
-	derived := deriveSecret(suite, early, "derived", emptyHash(suite))
-	hs.hsSecret = extract(suite.hash, shared, derived)
-	th := hs.transcript.Sum(nil)
-	hs.cHS = deriveSecret(suite, hs.hsSecret, "c hs traffic", th)
-	hs.sHS = deriveSecret(suite, hs.hsSecret, "s hs traffic", th)
-	if err := c.rd.set(suite, hs.sHS); err != nil {
-		c.hsFail(KindInternal, AlertInternalError, err)
+	early := hs.early
+	if m.hasPSK {
+		c.resumed = true
+		c.peerCerts = hs.session.peerCerts
+	} else {
+		early = earlySecret(suite, nil)
+	}
+	hs.hsSecret, hs.cHS, hs.sHS = handshakeTraffic(suite, early, shared, hs.transcript.Sum(nil))
+	if !c.setReadKey(hs.sHS) {
 		return
 	}
-	c.rdChanged = true
 	hs.state = stWaitEE
 }
 
@@ -250,40 +283,30 @@ func (c *Conn) encryptedExtensions(msg, body []byte) {
 			c.hsFail(KindIllegalParameter, AlertIllegalParameter, nil)
 			return
 		}
-		// The limit counts the inner content type byte (RFC 8449 4).
-		if l := int(m.recordSizeLimit) - 1; l < c.maxSend {
-			c.maxSend = l
-		}
+		c.setPeerLimit(m.recordSizeLimit)
 	}
 	hs.transcript.Write(msg)
 	hs.state = stWaitCertCR
+	if c.resumed {
+		// The PSK authenticates the server: straight to Finished
+		// (section 2.2).
+		hs.state = stWaitFinished
+	}
 }
 
 func (c *Conn) certificate(msg, body []byte) {
 	hs := c.hs
 	ctx, certs, ok := parseCertificate(body)
+	if !ok || len(ctx) != 0 || len(certs) == 0 {
+		c.hsFail(KindDecode, AlertDecodeError, nil)
+		return
+	}
+	parsed, ok := c.peerChain(certs)
 	if !ok {
-		c.hsFail(KindDecode, AlertDecodeError, nil)
 		return
-	}
-	if len(ctx) != 0 || len(certs) == 0 {
-		c.hsFail(KindDecode, AlertDecodeError, nil)
-		return
-	}
-	parsed := make([]*x509.Certificate, len(certs))
-	c.peerCerts = make([][]byte, len(certs))
-	for i, der := range certs {
-		// Copy: der points into the receive buffer, which is reused.
-		c.peerCerts[i] = append([]byte(nil), der...)
-		p, err := x509.ParseCertificate(c.peerCerts[i])
-		if err != nil {
-			c.hsFail(KindBadCertificate, AlertBadCertificate, err)
-			return
-		}
-		parsed[i] = p
 	}
 	if !c.cfg.SkipCertificateVerification {
-		if e := verifyChain(c.cfg, parsed); e != nil {
+		if e := verifyPeerChain(c.now(), c.cfg.RootCAs, c.cfg.ServerName, x509.ExtKeyUsageServerAuth, parsed); e != nil {
 			c.fail(e)
 			return
 		}
@@ -295,21 +318,7 @@ func (c *Conn) certificate(msg, body []byte) {
 
 func (c *Conn) certificateVerify(msg, body []byte) {
 	hs := c.hs
-	alg, sig, ok := parseCertificateVerify(body)
-	if !ok {
-		c.hsFail(KindDecode, AlertDecodeError, nil)
-		return
-	}
-	offered := false
-	for _, a := range hs.shape.sigAlgs {
-		offered = offered || a == alg
-	}
-	if !offered {
-		c.hsFail(KindIllegalParameter, AlertIllegalParameter, nil)
-		return
-	}
-	if err := verifySignature(hs.leaf.PublicKey, alg, signedContent(hs.transcript.Sum(nil)), sig); err != nil {
-		c.hsFail(KindBadSignature, AlertDecryptError, err)
+	if !c.checkCertVerify(body, hs.leaf, hs.shape.sigAlgs, true, hs.transcript.Sum(nil)) {
 		return
 	}
 	hs.transcript.Write(msg)
@@ -319,54 +328,29 @@ func (c *Conn) certificateVerify(msg, body []byte) {
 func (c *Conn) serverFinished(msg, body []byte) {
 	hs := c.hs
 	s := c.suite
-	want := finishedMAC(s, hs.sHS, hs.transcript.Sum(nil))
-	if !hmac.Equal(want, body) {
-		c.hsFail(KindBadFinished, AlertDecryptError, nil)
+	if !c.checkFinished(hs.sHS, hs.transcript.Sum(nil), body) {
 		return
 	}
 	hs.transcript.Write(msg)
-	th := hs.transcript.Sum(nil)
-	derived := deriveSecret(s, hs.hsSecret, "derived", emptyHash(s))
-	hs.master = extract(s.hash, make([]byte, s.hlen), derived)
-	hs.cAP = deriveSecret(s, hs.master, "c ap traffic", th)
-	hs.sAP = deriveSecret(s, hs.master, "s ap traffic", th)
-	c.exporter = deriveSecret(s, hs.master, "exp master", th)
-	if err := c.rd.set(s, hs.sAP); err != nil {
-		c.hsFail(KindInternal, AlertInternalError, err)
-		return
-	}
-	c.rdChanged = true
-
+	hs.master, hs.cAP, hs.sAP, c.exporter = appTraffic(s, hs.hsSecret, hs.transcript.Sum(nil))
 	// Our flight, under the client handshake key.
-	if err := c.wr.set(s, hs.cHS); err != nil {
-		c.hsFail(KindInternal, AlertInternalError, err)
+	if !c.setReadKey(hs.sAP) || !c.setWriteKey(hs.cHS) {
 		return
 	}
-	if hs.certReq {
-		// No client certificates yet: an empty Certificate lets the
-		// server decide (section 4.4.2).
-		m := make([]byte, 0, 8+len(hs.certReqCtx))
-		m = append(m, typeCertificate, 0, 0, byte(4+len(hs.certReqCtx)), byte(len(hs.certReqCtx)))
-		m = append(m, hs.certReqCtx...)
-		m = append(m, 0, 0, 0)
-		hs.transcript.Write(m)
-		c.writeMessage(contentHandshake, m)
+	if hs.certReq != nil && !c.clientCertificate() {
+		return
 	}
-	fin := finishedMAC(s, hs.cHS, hs.transcript.Sum(nil))
-	fm := append([]byte{typeFinished, 0, 0, byte(len(fin))}, fin...)
-	hs.transcript.Write(fm)
+	if !c.sendHandshake(hs.transcript, finishedMsg(s, hs.cHS, hs.transcript.Sum(nil))) {
+		return
+	}
 	c.resumption = deriveSecret(s, hs.master, "res master", hs.transcript.Sum(nil))
-	if !c.writeMessage(contentHandshake, fm) {
-		c.hsFail(KindInternal, AlertInternalError, nil)
-		return
-	}
-	if err := c.wr.set(s, hs.cAP); err != nil {
-		c.hsFail(KindInternal, AlertInternalError, err)
+	if !c.setWriteKey(hs.cAP) {
 		return
 	}
 	hs.state = stConnected
 	c.complete = true
 	c.hs = nil
+	c.handshakeDone()
 	if c.cfg.testHello != nil {
 		c.keep = hs // the RFC 8448 trace test reads the secrets
 	}
@@ -376,27 +360,15 @@ func (c *Conn) serverFinished(msg, body []byte) {
 func (c *Conn) postHandshake(typ byte, body []byte) {
 	switch typ {
 	case typeNewSessionTicket:
-		if _, ok := parseNewSessionTicket(body); !ok {
+		m, ok := parseNewSessionTicket(body)
+		if !ok {
 			c.hsFail(KindDecode, AlertDecodeError, nil)
 			return
 		}
-		c.tickets++ // resumption comes in a later slice
+		c.tickets++
+		c.storeTicket(m)
 	case typeKeyUpdate:
-		if len(body) != 1 || body[0] > 1 {
-			c.hsFail(KindDecode, AlertDecodeError, nil)
-			return
-		}
-		next := expandLabel(c.suite.hash, c.rd.secret, "traffic upd", nil, c.suite.hlen)
-		if err := c.rd.set(c.suite, next); err != nil {
-			c.hsFail(KindInternal, AlertInternalError, err)
-			return
-		}
-		c.rdChanged = true
-		if body[0] == 1 && !c.sentClose {
-			if err := c.sendKeyUpdate(false); err != nil {
-				return
-			}
-		}
+		c.receiveKeyUpdate(body)
 	default:
 		c.hsFail(KindUnexpectedMessage, AlertUnexpectedMessage, nil)
 	}

@@ -10,9 +10,6 @@ import (
 const (
 	recordHeaderLen   = 5
 	maxPlaintext      = 1 << 14
-	maxCiphertext     = maxPlaintext + 256
-	maxRecord         = recordHeaderLen + maxCiphertext
-	bufferLen         = 2 * maxRecord
 	defaultMaxHSMsg   = 64 << 10
 	contentCCS        = 20
 	contentAlert      = 21
@@ -30,21 +27,32 @@ type Conn struct {
 
 	// in holds received bytes: in[plainOff:plainEnd] is decrypted
 	// application data lent by ReadLease, in[inStart:inEnd] is not yet
-	// processed.
+	// processed. rawLeft is what is still to come of an unprotected
+	// handshake record being streamed (buffers.go).
 	in                 []byte
 	plainOff, plainEnd int
 	inStart, inEnd     int
+	rawLeft            int
 
 	// out holds protected records waiting to be sent: out[outStart:outEnd].
+	// outSteady says it has its steady-state size and no longer grows.
 	out              []byte
 	outStart, outEnd int
-	leased           bool
+	leased           bool // a WriteLease is out, leaseLen bytes long
+	leaseLen         int
+	leaseAlert       Alert // a fatal alert waiting for CommitWrite
+	outSteady        bool
+	outReq           int // the size out was allocated for
 
-	rd, wr  halfConn
-	suite   *suiteInfo
-	hsBuf   []byte // handshake message reassembly
-	maxHS   int
-	maxSend int // largest plaintext per record we send (RFC 8449)
+	rd, wr    halfConn
+	suite     *suiteInfo
+	hsBuf     []byte // handshake message reassembly
+	maxHS     int
+	recvLimit int  // record_size_limit we advertise (RFC 8449)
+	sendLimit int  // the lesser of ours and the peer's
+	maxSend   int  // largest plaintext per record we send: sendLimit - 1
+	kuPending bool // the peer asked for a KeyUpdate we have not sent yet
+	kuQuiet   bool // we answered one and sent no application data since
 
 	hs         *clientHandshake
 	complete   bool
@@ -60,6 +68,12 @@ type Conn struct {
 	tickets    int
 	keep       *clientHandshake // finished handshake state, for tests
 	rdChanged  bool             // the read key changed in the record being handled
+
+	// Server side (server*.go); resumed is set by either side.
+	isServer bool
+	srv      *serverHandshake
+	sni      string
+	resumed  bool
 }
 
 // NewClient makes a client Conn and queues its ClientHello: Output has it
@@ -77,13 +91,12 @@ func NewClient(cfg *Config) (*Conn, error) {
 		}
 	}
 	c := &Conn{
-		cfg:     cfg,
-		rand:    cfg.Rand,
-		in:      make([]byte, bufferLen),
-		out:     make([]byte, bufferLen),
-		maxHS:   cfg.MaxHandshakeMessage,
-		maxSend: maxPlaintext,
-		hsBuf:   make([]byte, 0, 4096),
+		cfg:   cfg,
+		rand:  cfg.Rand,
+		maxHS: cfg.MaxHandshakeMessage,
+	}
+	if err := c.initBuffers(); err != nil {
+		return nil, err
 	}
 	if c.rand == nil {
 		c.rand = rand.Reader
@@ -95,6 +108,20 @@ func NewClient(cfg *Config) (*Conn, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// DidResume reports whether the handshake resumed a session from a ticket
+// (a PSK handshake) instead of authenticating with certificates.
+func (c *Conn) DidResume() bool { return c.resumed }
+
+// dispatchHandshake hands a whole handshake message to the side's state
+// machine.
+func (c *Conn) dispatchHandshake(msg []byte) {
+	if c.isServer {
+		c.serverHandshakeMessage(msg)
+		return
+	}
+	c.handshakeMessage(msg)
 }
 
 // HandshakeComplete reports whether application data can flow.
@@ -145,10 +172,10 @@ func (c *Conn) fail(e *Error) {
 		return
 	}
 	c.err = e
-	if !e.Remote && e.Alert != 0 {
-		c.sendAlert(e.Alert)
+	if !e.Remote && e.Alert != 0 && !c.sendAlert(e.Alert) && c.leased {
+		c.leaseAlert = e.Alert // CommitWrite sends it
 	}
-	c.inStart, c.inEnd = 0, 0
+	c.inStart, c.inEnd, c.rawLeft = 0, 0, 0
 }
 
 // Input feeds received bytes. It takes as many as fit and reports how many
@@ -156,16 +183,23 @@ func (c *Conn) fail(e *Error) {
 // send output) and offer the rest again. The error is the connection's
 // fatal error, if processing hit one.
 func (c *Conn) Input(p []byte) (int, error) {
-	if c.err != nil {
-		return 0, c.err
+	total := 0
+	for c.err == nil && len(p) > 0 {
+		if len(c.in)-c.inEnd < len(p) {
+			c.compactIn()
+		}
+		n := copy(c.in[c.inEnd:], p)
+		if n == 0 {
+			break
+		}
+		c.inEnd += n
+		total += n
+		p = p[n:]
+		// Processing may free the buffer (handshake records, a
+		// streamed hello): then take more.
+		c.process()
 	}
-	if len(c.in)-c.inEnd < len(p) {
-		c.compactIn()
-	}
-	n := copy(c.in[c.inEnd:], p)
-	c.inEnd += n
-	c.process()
-	return n, c.err
+	return total, c.err
 }
 
 // InputEOF tells the engine that the transport closed its receive side.
@@ -262,8 +296,11 @@ func (c *Conn) ConsumeOutput(n int) {
 		n = c.outEnd - c.outStart
 	}
 	c.outStart += n
-	if c.outStart == c.outEnd {
+	if c.outStart == c.outEnd && !c.leased {
 		c.outStart, c.outEnd = 0, 0
+		if !c.outSteady && c.complete {
+			c.settleOut() // the handshake's output is gone: shrink
+		}
 	}
 }
 
@@ -281,6 +318,9 @@ func (c *Conn) outRoom() int {
 // ErrWouldBlock if nothing did (send output first).
 func (c *Conn) Write(p []byte) (int, error) {
 	if err := c.writable(); err != nil {
+		return 0, err
+	}
+	if err := c.answerKeyUpdate(); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -305,11 +345,14 @@ func (c *Conn) WriteLease() ([]byte, error) {
 	if err := c.writable(); err != nil {
 		return nil, err
 	}
+	if err := c.answerKeyUpdate(); err != nil {
+		return nil, err
+	}
 	b := c.writeLease()
 	if len(b) == 0 {
 		return nil, ErrWouldBlock
 	}
-	c.leased = true
+	c.leased, c.leaseLen = true, len(b)
 	return b, nil
 }
 
@@ -319,13 +362,20 @@ func (c *Conn) CommitWrite(n int) {
 		return
 	}
 	c.leased = false
+	if c.leaseAlert != 0 {
+		// An error came while the lease was out: its alert goes now,
+		// where the lease was, and the data does not.
+		c.sendAlert(c.leaseAlert)
+		c.leaseAlert = 0
+	}
 	if n <= 0 || c.err != nil {
 		return
 	}
-	if max := len(c.writeLease()); n > max {
-		n = max
-	}
-	c.sealRecord(contentAppData, n)
+	// Not writeLease again: it may compact out and move outEnd away
+	// from the plaintext written in the lease.
+	c.sealRecord(contentAppData, min(n, c.leaseLen))
+	// A KeyUpdate the peer asked for meanwhile follows this record.
+	c.answerKeyUpdate()
 }
 
 func (c *Conn) writable() error {
@@ -341,9 +391,10 @@ func (c *Conn) writable() error {
 	return nil
 }
 
-// writeLease is the plaintext room of the next record in out.
+// writeLease is the plaintext room of the next record in out, leaving
+// ctlReserve for alerts and KeyUpdates.
 func (c *Conn) writeLease() []byte {
-	room := c.outRoom() - recordHeaderLen - 1 - aeadOverheadBytes
+	room := c.outRoom() - recordHeaderLen - 1 - aeadOverheadBytes - ctlReserve
 	if room <= 0 {
 		return nil
 	}
@@ -357,6 +408,9 @@ func (c *Conn) writeLease() []byte {
 // sealRecord protects the n plaintext bytes already at
 // out[outEnd+5:] as one record of inner type typ.
 func (c *Conn) sealRecord(typ byte, n int) {
+	if typ == contentAppData {
+		c.kuQuiet = false
+	}
 	hdr := c.out[c.outEnd : c.outEnd+recordHeaderLen]
 	body := c.outEnd + recordHeaderLen
 	if c.wr.aead == nil {
@@ -376,34 +430,46 @@ func (c *Conn) sealRecord(typ byte, n int) {
 	c.outEnd = body + total
 }
 
-// writeMessage sends a handshake message or alert, split into records.
+// writeMessage queues a handshake message or alert, split into records,
+// all or nothing: a message cut short would leave the peer half of it and
+// nothing could follow. While the handshake runs the send buffer grows to
+// fit (buffers.go); after, a message that does not fit is refused.
 func (c *Conn) writeMessage(typ byte, msg []byte) bool {
+	if c.leased {
+		// The lent plaintext sits where the message would go.
+		return false
+	}
+	frag, overhead := c.maxSend, recordHeaderLen+1+aeadOverheadBytes
+	if c.wr.aead == nil {
+		// Unprotected records (hellos) are not bound by record_size_limit.
+		frag, overhead = maxPlaintext, recordHeaderLen
+	}
+	need := len(msg) + (len(msg)+frag-1)/frag*overhead
+	if c.outRoom() < need && !c.growOut(need) {
+		return false
+	}
 	for len(msg) > 0 {
-		room := c.outRoom() - recordHeaderLen - 1 - aeadOverheadBytes
-		if room <= 0 {
-			return false
-		}
-		if room > c.maxSend {
-			room = c.maxSend
-		}
-		k := copy(c.out[c.outEnd+recordHeaderLen:c.outEnd+recordHeaderLen+room], msg)
+		k := copy(c.out[c.outEnd+recordHeaderLen:], msg[:min(len(msg), frag)])
 		c.sealRecord(typ, k)
 		msg = msg[k:]
 	}
 	return true
 }
 
-func (c *Conn) sendAlert(a Alert) {
+// sendAlert queues an alert and reports whether it fit.
+func (c *Conn) sendAlert(a Alert) bool {
 	level := byte(2)
 	if a == AlertCloseNotify || a == AlertUserCanceled {
 		level = 1
 	}
 	var b [2]byte
 	b[0], b[1] = level, byte(a)
-	c.writeMessage(contentAlert, b[:])
+	return c.writeMessage(contentAlert, b[:])
 }
 
-// Close sends close_notify; reading goes on until the peer's.
+// Close sends close_notify; reading goes on until the peer's. It answers
+// ErrWouldBlock, and sends nothing, if the output is too full to take
+// the alert: send output and call it again.
 func (c *Conn) Close() error {
 	if c.err != nil {
 		return c.err
@@ -411,8 +477,10 @@ func (c *Conn) Close() error {
 	if c.sentClose {
 		return nil
 	}
+	if !c.sendAlert(AlertCloseNotify) {
+		return ErrWouldBlock
+	}
 	c.sentClose = true
-	c.sendAlert(AlertCloseNotify)
 	return nil
 }
 
@@ -422,7 +490,53 @@ func (c *Conn) KeyUpdate(requestPeer bool) error {
 	if err := c.writable(); err != nil {
 		return err
 	}
-	return c.sendKeyUpdate(requestPeer)
+	if err := c.sendKeyUpdate(requestPeer); err != nil {
+		return err
+	}
+	c.kuPending = false // this update answers a pending request too
+	return nil
+}
+
+// keyUpdateRequested handles a peer's KeyUpdate with update_requested:
+// we must update our write key before our next application data record
+// (RFC 8446 section 4.6.3). Requests that arrive while we have sent no
+// data since our last answer need no new answer, so a peer cannot make
+// us queue answers without end; one that does not fit now is sent before
+// the next Write.
+func (c *Conn) keyUpdateRequested() {
+	if c.kuQuiet || c.sentClose {
+		return
+	}
+	c.kuPending = true
+	c.answerKeyUpdate()
+}
+
+// answerKeyUpdate sends a pending KeyUpdate answer: nil when none is left
+// pending, else ErrWouldBlock or the fatal error.
+func (c *Conn) answerKeyUpdate() error {
+	if !c.kuPending {
+		return nil
+	}
+	if err := c.sendKeyUpdate(false); err != nil {
+		return err
+	}
+	c.kuPending, c.kuQuiet = false, true
+	return nil
+}
+
+// receiveKeyUpdate handles a KeyUpdate from the peer, on either side:
+// the next read key, and our own update if the peer asked for one.
+func (c *Conn) receiveKeyUpdate(body []byte) {
+	if len(body) != 1 || body[0] > 1 {
+		c.hsFail(KindDecode, AlertDecodeError, nil)
+		return
+	}
+	if !c.setReadKey(expandLabel(c.suite.hash, c.rd.secret, "traffic upd", nil, c.suite.hlen)) {
+		return
+	}
+	if body[0] == 1 {
+		c.keyUpdateRequested()
+	}
 }
 
 func (c *Conn) sendKeyUpdate(request bool) error {
@@ -434,9 +548,7 @@ func (c *Conn) sendKeyUpdate(request bool) error {
 	if !c.writeMessage(contentHandshake, m[:]) {
 		return ErrWouldBlock
 	}
-	next := expandLabel(c.suite.hash, c.wr.secret, "traffic upd", nil, c.suite.hlen)
-	if err := c.wr.set(c.suite, next); err != nil {
-		c.fail(newError(KindInternal, AlertInternalError, err))
+	if !c.setWriteKey(expandLabel(c.suite.hash, c.wr.secret, "traffic upd", nil, c.suite.hlen)) {
 		return c.err
 	}
 	return nil

@@ -34,16 +34,18 @@ const (
 	KindPeerAlert
 	KindTimeout
 	KindInternal
+	KindCertificateRequired // server: the client sent no certificate but one is required
+	KindHandshakeFailure    // server: no certificate or signature scheme the client accepts
 )
 
 var kindNames = [...]string{
 	"none", "would block", "closed", "bad config", "bad record MAC", "record overflow",
 	"decode error", "unexpected message", "illegal parameter", "unsupported extension",
 	"protocol version", "downgrade detected", "unsupported cipher suite", "unsupported group",
-	"HelloRetryRequest not supported yet", "unknown certificate authority", "host name mismatch",
+	"bad HelloRetryRequest", "unknown certificate authority", "host name mismatch",
 	"certificate expired or not yet valid", "bad certificate", "bad signature", "bad Finished",
 	"no application protocol", "truncated (no close_notify)", "peer alert", "handshake timeout",
-	"internal error",
+	"internal error", "certificate required", "handshake failure",
 }
 
 func (k Kind) String() string {
@@ -85,31 +87,33 @@ func (e *Error) Is(target error) bool {
 
 // Values to compare against with errors.Is.
 var (
-	ErrWouldBlock         = &Error{Kind: KindWouldBlock}
-	ErrClosed             = &Error{Kind: KindClosed}
-	ErrConfig             = &Error{Kind: KindConfig}
-	ErrBadRecordMAC       = &Error{Kind: KindBadRecordMAC}
-	ErrRecordOverflow     = &Error{Kind: KindRecordOverflow}
-	ErrDecode             = &Error{Kind: KindDecode}
-	ErrUnexpectedMessage  = &Error{Kind: KindUnexpectedMessage}
-	ErrIllegalParameter   = &Error{Kind: KindIllegalParameter}
-	ErrUnsupportedExt     = &Error{Kind: KindUnsupportedExtension}
-	ErrProtocolVersion    = &Error{Kind: KindProtocolVersion}
-	ErrDowngrade          = &Error{Kind: KindDowngrade}
-	ErrUnsupportedSuite   = &Error{Kind: KindUnsupportedSuite}
-	ErrUnsupportedGroup   = &Error{Kind: KindUnsupportedGroup}
-	ErrHelloRetry         = &Error{Kind: KindHelloRetry}
-	ErrUnknownCA          = &Error{Kind: KindUnknownCA}
-	ErrHostName           = &Error{Kind: KindHostName}
-	ErrCertificateExpired = &Error{Kind: KindCertificateExpired}
-	ErrBadCertificate     = &Error{Kind: KindBadCertificate}
-	ErrBadSignature       = &Error{Kind: KindBadSignature}
-	ErrBadFinished        = &Error{Kind: KindBadFinished}
-	ErrNoALPN             = &Error{Kind: KindNoALPN}
-	ErrTruncated          = &Error{Kind: KindTruncated}
-	ErrPeerAlert          = &Error{Kind: KindPeerAlert}
-	ErrTimeout            = &Error{Kind: KindTimeout}
-	ErrInternal           = &Error{Kind: KindInternal}
+	ErrWouldBlock          = &Error{Kind: KindWouldBlock}
+	ErrClosed              = &Error{Kind: KindClosed}
+	ErrConfig              = &Error{Kind: KindConfig}
+	ErrBadRecordMAC        = &Error{Kind: KindBadRecordMAC}
+	ErrRecordOverflow      = &Error{Kind: KindRecordOverflow}
+	ErrDecode              = &Error{Kind: KindDecode}
+	ErrUnexpectedMessage   = &Error{Kind: KindUnexpectedMessage}
+	ErrIllegalParameter    = &Error{Kind: KindIllegalParameter}
+	ErrUnsupportedExt      = &Error{Kind: KindUnsupportedExtension}
+	ErrProtocolVersion     = &Error{Kind: KindProtocolVersion}
+	ErrDowngrade           = &Error{Kind: KindDowngrade}
+	ErrUnsupportedSuite    = &Error{Kind: KindUnsupportedSuite}
+	ErrUnsupportedGroup    = &Error{Kind: KindUnsupportedGroup}
+	ErrHelloRetry          = &Error{Kind: KindHelloRetry}
+	ErrUnknownCA           = &Error{Kind: KindUnknownCA}
+	ErrHostName            = &Error{Kind: KindHostName}
+	ErrCertificateExpired  = &Error{Kind: KindCertificateExpired}
+	ErrBadCertificate      = &Error{Kind: KindBadCertificate}
+	ErrBadSignature        = &Error{Kind: KindBadSignature}
+	ErrBadFinished         = &Error{Kind: KindBadFinished}
+	ErrNoALPN              = &Error{Kind: KindNoALPN}
+	ErrTruncated           = &Error{Kind: KindTruncated}
+	ErrPeerAlert           = &Error{Kind: KindPeerAlert}
+	ErrTimeout             = &Error{Kind: KindTimeout}
+	ErrInternal            = &Error{Kind: KindInternal}
+	ErrCertificateRequired = &Error{Kind: KindCertificateRequired}
+	ErrHandshakeFailure    = &Error{Kind: KindHandshakeFailure}
 )
 
 // Alert is a TLS alert description (RFC 8446 section 6).
@@ -177,6 +181,10 @@ func (a Alert) String() string {
 		return "unsupported_extension"
 	case AlertNoApplicationProtocol:
 		return "no_application_protocol"
+	case AlertCertificateRequired:
+		return "certificate_required"
+	case AlertUnrecognizedName:
+		return "unrecognized_name"
 	}
 	return "alert(" + strconv.Itoa(int(a)) + ")"
 }

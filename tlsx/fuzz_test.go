@@ -92,9 +92,35 @@ func FuzzParseCertificateVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { parseCertificateVerify(b) })
 }
 
+// FuzzParseCertificateRequest: the client's CertificateRequest parser
+// never panics, and what it accepts has signature_algorithms and copies
+// (not slices of the input, which lives in the receive buffer).
 func FuzzParseCertificateRequest(f *testing.F) {
 	f.Add([]byte{0, 0, 8, 0, 13, 0, 4, 0, 2, 4, 3})
-	f.Fuzz(func(t *testing.T, b []byte) { parseCertificateRequest(b) })
+	f.Add(marshalCertificateRequest(defaultSigAlgs, [][]byte{{0x30, 0}, {0x30, 1, 2}})[4:])
+	f.Add([]byte{2, 9, 9, 0, 10, 0, 47, 0, 6, 0, 4, 0, 2, 0x30, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in := append([]byte(nil), b...)
+		cr, e := parseCertRequestFull(in)
+		if e != nil {
+			return
+		}
+		if len(cr.sigAlgs) == 0 {
+			t.Fatal("accepted without signature_algorithms")
+		}
+		for i := range in {
+			in[i] ^= 0xff
+		}
+		again, e := parseCertRequestFull(b)
+		if e != nil || string(again.ctx) != string(cr.ctx) || len(again.cas) != len(cr.cas) {
+			t.Fatal("parsed result shares memory with its input")
+		}
+		for i := range cr.cas {
+			if string(cr.cas[i]) != string(again.cas[i]) {
+				t.Fatal("parsed CA shares memory with its input")
+			}
+		}
+	})
 }
 
 func FuzzParseNewSessionTicket(f *testing.F) {

@@ -68,6 +68,7 @@ type helloShape struct {
 	sessionTicket     bool
 	pskModes          bool
 	recordSizeLimit   uint16
+	padding           bool // RFC 7685: keep the ClientHello out of 256..511 bytes
 }
 
 type keyShare struct {
@@ -78,17 +79,27 @@ type keyShare struct {
 // marshalClientHello builds the ClientHello message, header included. The
 // extension order is the one of the RFC 8448 trace.
 func marshalClientHello(random []byte, shape *helloShape, serverName string, alpn []string, shares []keyShare) []byte {
+	return marshalClientHelloExt(random, shape, serverName, alpn, shares, nil)
+}
+
+// helloExtras are the parts of a ClientHello that vary per connection
+// beyond its shares: a HelloRetryRequest's cookie, RFC 7685 padding and
+// the PSK offer (binders zeroed, filled in by the caller).
+type helloExtras struct {
+	cookie     []byte
+	padding    int // bytes of padding extension body; <0 means none
+	pskIDs     []pskIdentity
+	binderLens []int
+}
+
+func marshalClientHelloExt(random []byte, shape *helloShape, serverName string, alpn []string, shares []keyShare, x *helloExtras) []byte {
 	var b cryptobyte.Builder
 	b.AddUint8(typeClientHello)
 	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
 		b.AddUint16(0x0303)
 		b.AddBytes(random)
 		b.AddUint8(0) // empty legacy_session_id
-		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-			for _, s := range shape.suites {
-				b.AddUint16(s)
-			}
-		})
+		addUint16List(b, shape.suites)
 		b.AddUint8(1)
 		b.AddUint8(0)
 		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
@@ -111,13 +122,7 @@ func marshalClientHello(random []byte, shape *helloShape, serverName string, alp
 				b.AddUint8(0)
 			}
 			b.AddUint16(extSupportedGroups)
-			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-					for _, g := range shape.groups {
-						b.AddUint16(g)
-					}
-				})
-			})
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { addUint16List(b, shape.groups) })
 			if shape.sessionTicket {
 				b.AddUint16(extSessionTicket)
 				b.AddUint16(0)
@@ -136,13 +141,7 @@ func marshalClientHello(random []byte, shape *helloShape, serverName string, alp
 				b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint16(versionTLS13) })
 			})
 			b.AddUint16(extSignatureAlgorithms)
-			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
-					for _, s := range shape.sigAlgs {
-						b.AddUint16(s)
-					}
-				})
-			})
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { addUint16List(b, shape.sigAlgs) })
 			if len(alpn) > 0 {
 				b.AddUint16(extALPN)
 				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
@@ -164,6 +163,19 @@ func marshalClientHello(random []byte, shape *helloShape, serverName string, alp
 				b.AddUint16(2)
 				b.AddUint16(shape.recordSizeLimit)
 			}
+			if x != nil && x.cookie != nil {
+				b.AddUint16(extCookie)
+				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+					b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(x.cookie) })
+				})
+			}
+			if x != nil && x.padding >= 0 {
+				b.AddUint16(extPadding)
+				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, x.padding)) })
+			}
+			if x != nil && len(x.pskIDs) > 0 {
+				addPSKExtClient(b, x.pskIDs, x.binderLens) // last (section 4.2.11)
+			}
 		})
 	})
 	return b.BytesOrPanic()
@@ -179,6 +191,12 @@ type serverHello struct {
 	hasShare  bool
 	hasPSK    bool
 	otherExt  bool // an extension a TLS 1.3 ServerHello may not carry
+	// selectedPSK is pre_shared_key's selected_identity when hasPSK.
+	selectedPSK uint16
+	// hasGroup says key_share was present (in a HelloRetryRequest it
+	// carries only the selected group); cookie is a retry's cookie.
+	hasGroup bool
+	cookie   []byte
 }
 
 // parseServerHello parses a ServerHello body (no 4-byte header).
@@ -220,7 +238,7 @@ func parseServerHello(body []byte) (*serverHello, bool) {
 			if !data.ReadUint16(&g) {
 				return nil, false
 			}
-			m.group = Group(g)
+			m.group, m.hasGroup = Group(g), true
 			if data.Empty() {
 				// HelloRetryRequest form: selected_group only.
 				break
@@ -230,7 +248,15 @@ func parseServerHello(body []byte) (*serverHello, bool) {
 			}
 			m.hasShare = true
 		case extPreSharedKey:
-			m.hasPSK = true
+			sel, ok := parsePSKExtServer(data)
+			if !ok {
+				return nil, false
+			}
+			m.hasPSK, m.selectedPSK = true, sel
+		case extCookie:
+			if !data.ReadUint16LengthPrefixed((*cryptobyte.String)(&m.cookie)) || !data.Empty() || len(m.cookie) == 0 {
+				return nil, false
+			}
 		default:
 			m.otherExt = true
 		}
@@ -304,22 +330,6 @@ func parseCertificate(body []byte) (ctx []byte, certs [][]byte, ok bool) {
 		certs = append(certs, cert)
 	}
 	return ctx, certs, true
-}
-
-func parseCertificateRequest(body []byte) (ctx []byte, ok bool) {
-	s := cryptobyte.String(body)
-	var exts cryptobyte.String
-	if !s.ReadUint8LengthPrefixed((*cryptobyte.String)(&ctx)) || !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
-		return nil, false
-	}
-	for !exts.Empty() {
-		var typ uint16
-		var data cryptobyte.String
-		if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&data) {
-			return nil, false
-		}
-	}
-	return ctx, true
 }
 
 func parseCertificateVerify(body []byte) (alg uint16, sig []byte, ok bool) {

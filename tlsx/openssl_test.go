@@ -3,10 +3,7 @@ package tlsx
 import (
 	"bufio"
 	"bytes"
-	"crypto/x509"
-	"encoding/pem"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -23,17 +20,7 @@ func TestInteropOpenSSL(t *testing.T) {
 	}
 	p := getPKI(t)
 	dir := t.TempDir()
-	leaf := p.leaves["ecdsa-p256"]
-	keyDER, err := x509.MarshalPKCS8PrivateKey(leaf.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chain bytes.Buffer
-	for _, d := range leaf.Certificate {
-		pem.Encode(&chain, &pem.Block{Type: "CERTIFICATE", Bytes: d})
-	}
-	os.WriteFile(filepath.Join(dir, "c"), chain.Bytes(), 0o600)
-	os.WriteFile(filepath.Join(dir, "k"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	writePKIFiles(t, dir)
 	for _, tc := range []struct {
 		suite uint16
 		name  string

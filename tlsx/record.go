@@ -2,9 +2,16 @@ package tlsx
 
 // process handles complete records in in[inStart:inEnd] until one leaves
 // application data to read, the data runs out, or an error ends the
-// connection.
+// connection. Unprotected handshake records are handled as their bytes
+// arrive (streamRaw): only protected records must fit the buffer whole.
 func (c *Conn) process() {
 	for c.err == nil && c.plainEnd == c.plainOff && !c.peerClosed {
+		if c.rawLeft > 0 {
+			if !c.streamRaw() {
+				return
+			}
+			continue
+		}
 		avail := c.inEnd - c.inStart
 		if avail < recordHeaderLen {
 			return
@@ -16,7 +23,27 @@ func (c *Conn) process() {
 			c.fail(newError(KindDecode, AlertDecodeError, nil))
 			return
 		}
-		if n > maxCiphertext {
+		if typ == contentHandshake && c.rd.aead == nil {
+			if n > maxPlaintext {
+				c.fail(newError(KindRecordOverflow, AlertRecordOverflow, nil))
+				return
+			}
+			if n == 0 {
+				c.fail(newError(KindUnexpectedMessage, AlertUnexpectedMessage, nil))
+				return
+			}
+			c.inStart += recordHeaderLen
+			c.rawLeft = n
+			continue
+		}
+		// Protected records are bound by the record_size_limit we
+		// advertised (RFC 8449), whose buffer holds one exactly; the
+		// unprotected ones left (alerts, change_cipher_spec) are tiny.
+		limit := maxPlaintext
+		if c.rd.aead != nil {
+			limit = c.recvLimit + aeadOverheadBytes
+		}
+		if n > limit || recordHeaderLen+n > len(c.in) {
 			c.fail(newError(KindRecordOverflow, AlertRecordOverflow, nil))
 			return
 		}
@@ -27,6 +54,24 @@ func (c *Conn) process() {
 		c.inStart += recordHeaderLen + n
 		c.record(typ, start, n)
 	}
+}
+
+// streamRaw hands what has arrived of an unprotected handshake record to
+// handshake reassembly, and reports whether there was any.
+func (c *Conn) streamRaw() bool {
+	k := min(c.rawLeft, c.inEnd-c.inStart)
+	if k == 0 {
+		return false
+	}
+	off := c.inStart
+	c.inStart += k
+	c.rawLeft -= k
+	c.handshakeBytes(c.in[off : off+k])
+	if c.err == nil && c.rdChanged && c.rawLeft > 0 {
+		// A key change must end the record (RFC 8446 section 5.1).
+		c.fail(newError(KindUnexpectedMessage, AlertUnexpectedMessage, nil))
+	}
+	return true
 }
 
 // record handles one record whose header is at in[start:] and whose body
@@ -131,7 +176,7 @@ func (c *Conn) handshakeBytes(p []byte) {
 			if len(p) < 4+l {
 				break
 			}
-			c.handshakeMessage(p[:4+l])
+			c.dispatchHandshake(p[:4+l])
 			if c.err != nil {
 				return
 			}
@@ -156,12 +201,17 @@ func (c *Conn) handshakeBytes(p []byte) {
 			return
 		}
 		msg := c.hsBuf[:4+l]
-		c.handshakeMessage(msg)
+		c.dispatchHandshake(msg)
 		rest := copy(c.hsBuf, c.hsBuf[4+l:])
 		c.hsBuf = c.hsBuf[:rest]
 		if c.rdChanged && rest > 0 {
 			c.fail(newError(KindUnexpectedMessage, AlertUnexpectedMessage, nil))
 			return
 		}
+	}
+	if len(c.hsBuf) == 0 && c.complete {
+		// A post-handshake message came in pieces: do not keep the
+		// space for the connection's lifetime.
+		c.hsBuf = nil
 	}
 }

@@ -232,7 +232,7 @@ func TestRefusals(t *testing.T) {
 	})
 	t.Run("HelloRetryRequest", func(t *testing.T) {
 		c := traceClient(t, tr)
-		expectFail(t, c, mod(func(b []byte) { copy(b[rnd:], helloRetryRandom[:]) }), ErrHelloRetry, AlertHandshakeFailure)
+		expectFail(t, c, mod(func(b []byte) { copy(b[rnd:], helloRetryRandom[:]) }), ErrHelloRetry, AlertIllegalParameter)
 	})
 	t.Run("suite not offered", func(t *testing.T) {
 		c := traceClient(t, tr)

@@ -14,24 +14,20 @@ import (
 
 var errKeyMismatch = errors.New("signature scheme does not match the certificate key")
 
-// verifyChain checks the server's chain against Config.RootCAs, the host
-// name and the validity period, and maps x509's verdict to a typed error
-// and alert.
-func verifyChain(cfg *Config, certs []*x509.Certificate) *Error {
-	now := time.Now
-	if cfg.Time != nil {
-		now = cfg.Time
-	}
+// verifyPeerChain checks the peer's chain against roots at now for the
+// key usage of its side and, for a server's, the host name; it maps
+// x509's verdict to a typed error and alert.
+func verifyPeerChain(now time.Time, roots *x509.CertPool, name string, usage x509.ExtKeyUsage, certs []*x509.Certificate) *Error {
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
 		inter.AddCert(c)
 	}
 	_, err := certs[0].Verify(x509.VerifyOptions{
-		Roots:         cfg.RootCAs,
+		Roots:         roots,
 		Intermediates: inter,
-		DNSName:       cfg.ServerName,
-		CurrentTime:   now(),
-		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSName:       name,
+		CurrentTime:   now,
+		KeyUsages:     []x509.ExtKeyUsage{usage},
 	})
 	if err == nil {
 		return nil
@@ -48,18 +44,6 @@ func verifyChain(cfg *Config, certs []*x509.Certificate) *Error {
 		return newError(KindCertificateExpired, AlertCertificateExpired, err)
 	}
 	return newError(KindBadCertificate, AlertBadCertificate, err)
-}
-
-// signedContent is what a server's CertificateVerify signs (section 4.4.3).
-func signedContent(transcriptHash []byte) []byte {
-	const ctx = "TLS 1.3, server CertificateVerify"
-	b := make([]byte, 0, 64+len(ctx)+1+len(transcriptHash))
-	for i := 0; i < 64; i++ {
-		b = append(b, 0x20)
-	}
-	b = append(b, ctx...)
-	b = append(b, 0)
-	return append(b, transcriptHash...)
 }
 
 func digest(h crypto.Hash, msg []byte) []byte {
