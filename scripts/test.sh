@@ -61,6 +61,8 @@ go run ./examples/resolve demo.legation.test
 go run ./examples/sntp
 go run ./examples/httpget http://192.168.7.1/ >/dev/null
 go run ./examples/httpget http://www.legation.test/redirect >/dev/null
+go run ./examples/httpget https://www.legation.test/hello >/dev/null
+go run ./examples/httpget -insecure https://192.168.7.1/ >/dev/null
 go run ./examples/mqtt pub -t legation/demo/x -m hello -q 2
 go run ./examples/mqtt sub -t 'legation/#' -q 1 -C 3
 

@@ -11,11 +11,20 @@
 //	go run ./examples/httpget http://192.168.7.1/redirect     # followed
 //	go run ./examples/httpget -X POST -d 'some data' http://192.168.7.1/echo
 //	go run ./examples/httpget http://192.168.7.1/status/404   # exit 1
+//	go run ./examples/httpget https://www.legation.test/hello  # TLS 1.3, the demo's own CA
+//	go run ./examples/httpget -cacert ca.pem https://10.77.0.1:8443/
+//	go run ./examples/httpget -insecure https://192.168.7.1/  # no verification (warns)
 //	ip netns exec lg go run ./examples/httpget -link tap:tap0 http://10.77.0.1:8080/
 //	go run ./examples/httpget -link qemu:127.0.0.1:5555 -dhcp http://example.com/
+//	go run ./examples/httpget -link qemu:127.0.0.1:5555 -dhcp https://example.com/
+//
+// https URLs go through tlsx (TLS 1.3 only), trusting the PEM certificates
+// of -cacert, else on the loopback link the demo site's CA (made at start),
+// else the host's system roots.
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,6 +37,10 @@ import (
 	lhttp "github.com/seed947b3480/legation/clients/http"
 	"github.com/seed947b3480/legation/dns"
 	"github.com/seed947b3480/legation/examples/internal/netup"
+	"github.com/seed947b3480/legation/stream"
+	"github.com/seed947b3480/legation/tcp"
+	"github.com/seed947b3480/legation/tlsx"
+	"github.com/seed947b3480/legation/tlsx/tlsstream"
 )
 
 // options are httpget's own flags.
@@ -38,6 +51,8 @@ type options struct {
 	noRedirect bool
 	timeout    time.Duration
 	verbose    bool
+	caCert     string
+	insecure   bool
 }
 
 type headerFlags []lhttp.Field
@@ -61,6 +76,8 @@ func register(fs *flag.FlagSet) *options {
 	fs.BoolVar(&o.noRedirect, "no-redirect", false, "print a 3xx response instead of following it")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound the whole request")
 	fs.BoolVar(&o.verbose, "v", false, "print the response head and the client's counters to stderr")
+	fs.StringVar(&o.caCert, "cacert", "", "trust the PEM certificates in `FILE` for https (instead of the defaults)")
+	fs.BoolVar(&o.insecure, "insecure", false, "https without verifying the server's certificate (tests only)")
 	return o
 }
 
@@ -86,8 +103,13 @@ func run(link *netup.Flags, o *options, url string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer env.Close()
+	var demoRoots *x509.CertPool
 	if env.Peer != nil {
 		if err := serveDemo(env.Peer, env.Reactor); err != nil {
+			fmt.Fprintln(stderr, "httpget: demo site:", err)
+			return 1
+		}
+		if demoRoots, err = serveDemoTLS(env.Peer, env.Reactor); err != nil {
 			fmt.Fprintln(stderr, "httpget: demo site:", err)
 			return 1
 		}
@@ -100,7 +122,16 @@ func run(link *netup.Flags, o *options, url string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "httpget:", err)
 		return 1
 	}
-	c, err := lhttp.New(env.Stack, lhttp.Config{Resolver: res, NoRedirects: o.noRedirect, Timeout: o.timeout})
+	tlsCfg, err := o.tlsConfig(demoRoots, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "httpget:", err)
+		return 1
+	}
+	c, err := lhttp.New(env.Stack, lhttp.Config{Resolver: res, NoRedirects: o.noRedirect, Timeout: o.timeout,
+		TLSDialer: &tlsstream.Dialer{
+			Inner:  &stream.TCP{Host: env.Stack, Config: tcp.Config{NoDelay: true}},
+			Config: tlsCfg,
+		}})
 	if err != nil {
 		fmt.Fprintln(stderr, "httpget:", err)
 		return 1
@@ -149,4 +180,32 @@ func run(link *netup.Flags, o *options, url string, stdout, stderr io.Writer) in
 		return 1
 	}
 	return 0
+}
+
+// tlsConfig is the https configuration the flags ask for: -cacert's roots,
+// or the loopback demo's CA, or the system's; -insecure verifies nothing.
+func (o *options) tlsConfig(demo *x509.CertPool, stderr io.Writer) (*tlsx.Config, error) {
+	cfg := &tlsx.Config{}
+	switch {
+	case o.insecure:
+		fmt.Fprintln(stderr, "httpget: warning: -insecure: the server's certificate is not verified; anyone on the path can read and change this exchange")
+		cfg.SkipCertificateVerification = true
+	case o.caCert != "":
+		pemCerts, err := os.ReadFile(o.caCert)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.RootCAs, err = tlsx.RootsFromPEM(pemCerts); err != nil {
+			return nil, fmt.Errorf("-cacert %s: %w", o.caCert, err)
+		}
+	case demo != nil:
+		cfg.RootCAs = demo
+	default:
+		roots, err := x509.SystemCertPool()
+		if err != nil {
+			return nil, fmt.Errorf("no system roots (use -cacert): %w", err)
+		}
+		cfg.RootCAs = roots
+	}
+	return cfg, nil
 }

@@ -31,6 +31,16 @@ func TestRunLoopback(t *testing.T) {
 		{nil, "http://nope.legation.test/", 1, "", "httpget: http://nope.legation.test/: http: DNS lookup failed"},
 		{nil, "http://192.168.7.1:81/", 1, "", "httpget: http://192.168.7.1:81/: http: connection refused"},
 		{nil, "gopher://192.168.7.1/", 1, "", "httpget: gopher://192.168.7.1/: http: unsupported URL scheme"},
+		{nil, "https://www.legation.test/hello", 0, "hello, world\n", "HTTP/1.1 200 OK"},
+		{nil, "https://192.168.7.1/", 0, indexPage, "HTTP/1.1 200 OK"},
+		{nil, "https://192.168.7.1/status/404", 1, "", "HTTP/1.1 404 Not Found"},
+		{nil, "https://www.legation.test/redirect", 0, indexPage, "HTTP/1.1 200 OK"},
+		{[]string{"-d", "posted"}, "https://192.168.7.1/echo", 0, "posted", "HTTP/1.1 200 OK"},
+		{nil, "https://192.168.7.1/data?n=100000", 0, "sha256:" + dataSum(100000), "HTTP/1.1 200 OK"},
+		{[]string{"-insecure"}, "https://192.168.7.1/hello", 0, "hello, world\n", "httpget: warning: -insecure"},
+		{[]string{"-cacert", "testdata/other-ca.pem"}, "https://192.168.7.1/hello", 1, "",
+			"httpget: https://192.168.7.1/hello: http: connection refused: tlsx: unknown certificate authority"},
+		{[]string{"-cacert", "testdata/missing.pem"}, "https://192.168.7.1/hello", 1, "", "httpget: open testdata/missing.pem"},
 	} {
 		fs := flag.NewFlagSet("httpget", flag.ContinueOnError)
 		link := netup.Register(fs)

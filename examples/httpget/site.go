@@ -33,6 +33,17 @@ on one stack to clients/http on the other, inside one process.</p>
 // legation.test on port 53 (legation.test and www.legation.test are s).
 func serveDemo(s *stack.Stack, r *reactor.Reactor) error {
 	srv := httpd.New(s, httpd.Config{})
+	demoRoutes(srv)
+	if err := srv.Listen(80); err != nil {
+		return err
+	}
+	srv.Spawn(r)
+	return serveZone(s)
+}
+
+// demoRoutes registers the demo site's pages on srv (http and https
+// serve the same).
+func demoRoutes(srv *httpd.Server) {
 	srv.Handle("GET", "/", func(w *httpd.Response, r *httpd.Request) {
 		w.HTML(200, []byte(indexPage))
 	})
@@ -73,11 +84,6 @@ func serveDemo(s *stack.Stack, r *reactor.Reactor) error {
 	srv.Handle("POST", "/echo", func(w *httpd.Response, r *httpd.Request) {
 		w.Send(200, "application/octet-stream", r.Body())
 	})
-	if err := srv.Listen(80); err != nil {
-		return err
-	}
-	srv.Spawn(r)
-	return serveZone(s)
 }
 
 // serveZone answers A queries for legation.test and www.legation.test

@@ -42,7 +42,7 @@ func (c *conn) refuse(status int) {
 		c.abort() // an answer is already under way; it cannot be replaced
 		return
 	}
-	c.tc.Write(refusal(status))
+	c.sc.Write(refusal(status))
 	c.lingerClose()
 }
 
@@ -51,7 +51,7 @@ func (c *conn) refuse(status int) {
 // reset caused by its own unread bytes.
 func (c *conn) lingerClose() {
 	c.giveBack()
-	c.tc.CloseWrite()
+	c.sc.CloseWrite()
 	c.phase = phaseLinger
 	c.setList(&c.srv.linger, c.srv.now().Add(lingerTimeout))
 	c.drain()
@@ -59,11 +59,11 @@ func (c *conn) lingerClose() {
 
 func (c *conn) drain() {
 	for {
-		p, _ := c.tc.ReadLease()
+		p, _ := c.sc.ReadLease()
 		if len(p) == 0 {
 			break
 		}
-		c.tc.Consume(len(p))
+		c.sc.Consume(len(p))
 	}
 	if c.peerClosed && c.phase == phaseLinger {
 		c.close()
@@ -111,13 +111,13 @@ func (c *conn) giveBack() {
 // close closes an orderly connection: TCP finishes sending what it holds
 // and closes on its own.
 func (c *conn) close() {
-	c.tc.Release()
+	c.sc.Release()
 	c.detach()
 }
 
 // abort resets the connection.
 func (c *conn) abort() {
-	c.tc.Abort()
+	c.sc.Abort()
 	c.detach()
 }
 

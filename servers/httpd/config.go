@@ -45,6 +45,18 @@ type Config struct {
 	// MaxRequestsPerConn closes a connection after that many requests
 	// (0: no limit).
 	MaxRequestsPerConn int
+	// TLS, when set, makes the server speak HTTPS: each connection runs
+	// a handshake (TLS 1.3 with a *tlsstream.Acceptor, package
+	// tlsx/tlsstream) before its first request, and everything else
+	// (keep-alive, streaming, static resources, WebSocket upgrades) runs
+	// unchanged inside the session. Listen checks it first (Prepare). The
+	// handshake counts against HeaderTimeout: a client must finish it and
+	// start its first request within HeaderTimeout of the accept (as a
+	// plain client must start its request), or it is dropped. ALPN offers
+	// "http/1.1" unless the Securer's configuration says otherwise. A
+	// refusal at MaxConns is a plain close (no 503: answering would cost a
+	// handshake). nil: plain HTTP.
+	TLS Securer
 	// Listen configures the TCP listener: backlog, SYN cookies, buffers.
 	// Unless it names buffer sizes or a Pool of its own, connections
 	// borrow their TCP buffers from a tcp.BufferPool of

@@ -4,7 +4,7 @@ import (
 	"bytes"
 
 	"github.com/seed947b3480/legation/reactor"
-	"github.com/seed947b3480/legation/tcp"
+	"github.com/seed947b3480/legation/stream"
 )
 
 // Phases of a connection.
@@ -21,10 +21,12 @@ const (
 )
 
 // conn is one client connection: while idle it holds only this record and
-// its TCP connection; an exchange is borrowed for each request.
+// its stream; an exchange is borrowed for each request.
 type conn struct {
-	srv        *Server
-	tc         *tcp.Conn
+	srv *Server
+	// sc carries the requests and responses: the TCP connection itself,
+	// or a TLS session over it.
+	sc         stream.Conn
 	ex         *exchange
 	prev, next *conn
 	list       *connList
@@ -89,7 +91,7 @@ func (c *conn) step() bool {
 // begin starts a request once its first byte is there.
 func (c *conn) begin() bool {
 	for {
-		p, _ := c.tc.ReadLease()
+		p, _ := c.sc.ReadLease()
 		if len(p) == 0 {
 			if c.peerClosed {
 				c.close()
@@ -105,7 +107,7 @@ func (c *conn) begin() bool {
 		if k == 0 {
 			break
 		}
-		c.tc.Consume(k)
+		c.sc.Consume(k)
 	}
 	ex := c.srv.lend()
 	if ex == nil {
@@ -131,12 +133,12 @@ func (c *conn) fill() int {
 	ex := c.ex
 	got := 0
 	for ex.n < len(ex.buf) {
-		p, _ := c.tc.ReadLease()
+		p, _ := c.sc.ReadLease()
 		if len(p) == 0 {
 			break
 		}
 		k := copy(ex.buf[ex.n:], p)
-		c.tc.Consume(k)
+		c.sc.Consume(k)
 		ex.n += k
 		got += k
 	}
@@ -189,7 +191,7 @@ func (c *conn) startRequest(h int) bool {
 		c.refuse(code)
 		return false
 	}
-	_, req.remote = c.tc.Tuple()
+	_, req.remote = tuple(c.sc)
 	ex.rd = h
 	hasBody := req.chunked || req.contentLength > 0
 	rt, pathMatched := srv.rt.lookup(req)
@@ -249,7 +251,7 @@ func (c *conn) startRequest(h int) bool {
 	}
 	if req.expectContinue && ex.n == h {
 		// RFC 9110 10.1.1: the client waits for this before the body.
-		c.tc.Write(continueLine)
+		c.sc.Write(continueLine)
 	}
 	c.phase = phaseBody
 	c.setList(&srv.io, srv.now().Add(srv.cfg.IOTimeout))
@@ -282,12 +284,12 @@ func (c *conn) readBody() bool {
 			}
 		}
 		for {
-			p, _ := c.tc.ReadLease()
+			p, _ := c.sc.ReadLease()
 			if len(p) == 0 {
 				break
 			}
 			k, done, code := c.feedStream(p)
-			c.tc.Consume(k)
+			c.sc.Consume(k)
 			progress = progress || k > 0
 			if code != 0 || done {
 				return c.bodyEnded(done, code)
@@ -455,8 +457,17 @@ func (c *conn) onPeerClosed() {
 	}
 }
 
-func (c *conn) onClosed(error) {
-	if c.phase != phaseClosed {
-		c.detach()
+func (c *conn) onClosed(err error) {
+	if c.phase == phaseClosed {
+		return
 	}
+	if c.srv.cfg.TLS != nil {
+		if f := c.sc.ConnectFuture(); c.phase == phaseAccepted && (!f.Done() || f.Err() != nil) {
+			c.srv.stats.HandshakeErrors++
+		}
+		// A TLS session reports a fatal error before its TCP
+		// connection has closed: hand both back.
+		c.sc.Release()
+	}
+	c.detach()
 }

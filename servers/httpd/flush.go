@@ -8,7 +8,7 @@ func (c *conn) flush() {
 	w := &ex.resp
 	progress := false
 	if ex.outN < len(ex.out) {
-		n, _ := c.tc.Write(ex.out[ex.outN:])
+		n, _ := c.sc.Write(ex.out[ex.outN:])
 		ex.outN += n
 		progress = n > 0
 		if ex.outN < len(ex.out) {
@@ -17,7 +17,7 @@ func (c *conn) flush() {
 		}
 	}
 	if len(w.body) > 0 {
-		n, _ := c.tc.Write(w.body)
+		n, _ := c.sc.Write(w.body)
 		w.body = w.body[n:]
 		progress = progress || n > 0
 		if len(w.body) > 0 {
@@ -54,7 +54,7 @@ func (c *conn) touch(progress bool) {
 func (c *conn) writeStream(progress *bool) bool {
 	w := &c.ex.resp
 	for w.length < 0 || w.written < w.length {
-		first, _, err := c.tc.WriteLease()
+		first, _, err := c.sc.WriteLease()
 		if err == tcp.ErrWouldBlock {
 			return true // OnWritable brings us back
 		}
@@ -68,7 +68,7 @@ func (c *conn) writeStream(progress *bool) bool {
 		}
 		n, done := w.writer(p)
 		n = max(0, min(n, len(p)))
-		c.tc.CommitWrite(n)
+		c.sc.CommitWrite(n)
 		w.written += int64(n)
 		*progress = *progress || n > 0
 		if done && w.length < 0 {
@@ -105,7 +105,7 @@ var lastChunk = []byte("0\r\n\r\n")
 func (c *conn) writeChunks(progress *bool) bool {
 	w := &c.ex.resp
 	for !w.finalSent {
-		first, second, err := c.tc.WriteLease()
+		first, second, err := c.sc.WriteLease()
 		if err == tcp.ErrWouldBlock {
 			return true
 		}
@@ -116,17 +116,17 @@ func (c *conn) writeChunks(progress *bool) bool {
 		free := len(first) + len(second)
 		if w.writer == nil {
 			if free < len(lastChunk) {
-				c.tc.CommitWrite(0) // end the lease; OnWritable brings us back
+				c.sc.CommitWrite(0) // end the lease; OnWritable brings us back
 				return true
 			}
-			c.tc.CommitWrite(0)
-			c.tc.Write(lastChunk)
+			c.sc.CommitWrite(0)
+			c.sc.Write(lastChunk)
 			w.finalSent = true
 			*progress = true
 			break
 		}
 		if free < chunkHeaderLen+2+16 {
-			c.tc.CommitWrite(0)
+			c.sc.CommitWrite(0)
 			return true
 		}
 		room := min(free-chunkHeaderLen-2, maxChunk)
@@ -153,11 +153,11 @@ func (c *conn) writeChunks(progress *bool) bool {
 			hdr[4], hdr[5] = '\r', '\n'
 			putRing(first, second, 0, hdr[:])
 			putRing(first, second, chunkHeaderLen+n, crlf)
-			c.tc.CommitWrite(chunkHeaderLen + n + 2)
+			c.sc.CommitWrite(chunkHeaderLen + n + 2)
 			w.written += int64(n)
 			*progress = true
 		} else {
-			c.tc.CommitWrite(0)
+			c.sc.CommitWrite(0)
 		}
 		if done {
 			w.writer = nil // the last chunk follows

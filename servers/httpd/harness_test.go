@@ -9,6 +9,7 @@ import (
 	"github.com/seed947b3480/legation/internal/stacktest"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/stack"
+	"github.com/seed947b3480/legation/stream"
 	"github.com/seed947b3480/legation/tcp"
 )
 
@@ -45,10 +46,11 @@ func (n *testNet) start() {
 	n.srv.Spawn(n.r)
 }
 
-// client is a raw TCP client that records everything it receives.
+// client is a raw TCP (or TLS) client that records everything it
+// receives.
 type client struct {
 	n      *testNet
-	tc     *tcp.Conn
+	tc     stream.Conn
 	got    bytes.Buffer
 	eof    bool
 	closed bool
@@ -63,6 +65,11 @@ func (n *testNet) dial() *client {
 	if err != nil {
 		n.t.Fatal(err)
 	}
+	return n.attach(tc)
+}
+
+// attach makes a client of a stream.
+func (n *testNet) attach(tc stream.Conn) *client {
 	c := &client{n: n, tc: tc}
 	buf := make([]byte, 64<<10)
 	tc.OnReadable(func() {

@@ -3,9 +3,6 @@ package httpd
 import (
 	"slices"
 	"strings"
-
-	"github.com/seed947b3480/legation/reactor"
-	"github.com/seed947b3480/legation/tcp"
 )
 
 // route is one registered pattern with what serves it.
@@ -17,7 +14,7 @@ type route struct {
 	handler Handler
 	stream  *StreamHandler
 	// adopt takes over the connection after a WebSocket upgrade.
-	adopt func(now reactor.Instant, c *tcp.Conn, leftover []byte)
+	adopt Adopter
 	// full reports that the upgrade target takes no more connections.
 	full func() bool
 }

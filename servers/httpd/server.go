@@ -6,6 +6,7 @@ import (
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/servers/httpd/websocket"
 	"github.com/seed947b3480/legation/stack"
+	"github.com/seed947b3480/legation/stream"
 	"github.com/seed947b3480/legation/tcp"
 )
 
@@ -16,16 +17,21 @@ const lingerTimeout = 2 * time.Second
 
 // Stats counts what the server has done.
 type Stats struct {
-	Accepted  uint64 // connections accepted
-	Overflow  uint64 // connections refused with 503 at MaxConns
-	Requests  uint64 // request heads received
-	Refused   uint64 // requests answered with a 4xx or 5xx by the server itself
-	Evicted   uint64 // slow heads closed to free a buffer for another client
-	TimedOut  uint64 // heads, bodies or writes that stalled
-	Upgraded  uint64 // connections handed to a WebSocket group
-	Conns     int    // open connections, including refused ones lingering
-	Active    int    // buffers lent to requests in progress
-	IdleConns int    // keep-alive connections between requests
+	Accepted uint64 // connections accepted
+	Overflow uint64 // connections refused at MaxConns (503, or a close over TLS)
+	Requests uint64 // request heads received
+	Refused  uint64 // requests answered with a 4xx or 5xx by the server itself
+	Evicted  uint64 // slow heads closed to free a buffer for another client
+	TimedOut uint64 // heads, bodies or writes that stalled
+	Upgraded uint64 // connections handed to a WebSocket group
+	// TLS connections that ended before their handshake completed, other
+	// than by the head timeout (TimedOut): refused by either side, a
+	// plaintext client, a reset.
+	HandshakeErrors uint64
+
+	Conns     int // open connections, including refused ones lingering
+	Active    int // buffers lent to requests in progress
+	IdleConns int // keep-alive connections between requests
 }
 
 // Server is an HTTP/1.1 server on one stack: a reactor task that owns its
@@ -101,8 +107,15 @@ func (s *Server) HandleStream(method, pattern string, h *StreamHandler) {
 	s.rt.add(rt)
 }
 
-// Listen starts accepting connections on port.
+// Listen starts accepting connections on port. With Config.TLS it first
+// prepares the Securer, which checks that it can serve (certificates
+// present and usable) and learns to offer "http/1.1" in ALPN.
 func (s *Server) Listen(port uint16) error {
+	if s.cfg.TLS != nil {
+		if err := s.cfg.TLS.Prepare(alpnHTTP11); err != nil {
+			return err
+		}
+	}
 	ln, err := s.st.ListenTCP(port, s.cfg.Listen)
 	if err != nil {
 		return err
@@ -157,18 +170,35 @@ func (s *Server) accept(tc *tcp.Conn) {
 		tc.Abort()
 		return
 	}
+	var sc stream.Conn = tc
+	if s.cfg.TLS != nil {
+		if over {
+			// A 503 would cost a handshake; a plain close costs
+			// nothing.
+			s.stats.Overflow++
+			tc.Release()
+			return
+		}
+		ts, err := s.startTLS(tc)
+		if err != nil {
+			s.stats.HandshakeErrors++
+			tc.Abort()
+			return
+		}
+		sc = ts
+	}
 	s.stats.Conns++
-	c := &conn{srv: s, tc: tc}
-	tc.OnReadable(c.onReadable)
-	tc.OnWritable(c.onWritable)
-	tc.OnPeerClosed(c.onPeerClosed)
-	tc.OnClosed(c.onClosed)
+	c := &conn{srv: s, sc: sc}
+	sc.OnReadable(c.onReadable)
+	sc.OnWritable(c.onWritable)
+	sc.OnPeerClosed(c.onPeerClosed)
+	sc.OnClosed(c.onClosed)
 	if over {
 		// Answer 503 and linger, reading what the client sends, so it
 		// reads the answer rather than a reset caused by its request
 		// arriving after the close.
 		s.stats.Overflow++
-		tc.Write(refusal(503))
+		sc.Write(refusal(503))
 		c.lingerClose()
 		return
 	}
@@ -224,7 +254,7 @@ func (s *Server) Poll(now reactor.Instant) reactor.Instant {
 	}
 	for c := s.waiting.front; c != nil && !now.Before(c.deadline); c = s.waiting.front {
 		s.stats.TimedOut++
-		c.tc.Write(refusal(503))
+		c.sc.Write(refusal(503))
 		c.lingerClose()
 	}
 	for c := s.idle.front; c != nil && !now.Before(c.deadline); c = s.idle.front {

@@ -3,13 +3,14 @@ package httpd
 import (
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/servers/httpd/websocket"
-	"github.com/seed947b3480/legation/tcp"
+	"github.com/seed947b3480/legation/stream"
 )
 
-// Adopter takes over a connection after an HTTP upgrade: leftover holds
-// the bytes that followed the request head (the first frames, perhaps),
-// valid only during the call.
-type Adopter func(now reactor.Instant, c *tcp.Conn, leftover []byte)
+// Adopter takes over a connection after an HTTP upgrade: c is the stream
+// the request came on (the TCP connection, or the TLS session over it),
+// and leftover holds the bytes that followed the request head (the first
+// frames, perhaps), valid only during the call.
+type Adopter func(now reactor.Instant, c stream.Conn, leftover []byte)
 
 // HandleUpgrade serves RFC 6455 WebSocket handshakes on pattern: a valid
 // opening handshake is answered 101 and the connection handed to adopt.
@@ -68,12 +69,12 @@ func (c *conn) handOver() {
 	ex := c.ex
 	adopt := ex.resp.adopt
 	c.srv.stats.Upgraded++
-	tc := c.tc
+	sc := c.sc
 	leftover := ex.buf[ex.rd:ex.n]
-	// The record goes; the TCP connection and its callbacks now belong
-	// to adopt. The exchange is returned after adopt has copied leftover.
+	// The record goes; the stream and its callbacks now belong to adopt.
+	// The exchange is returned after adopt has copied leftover.
 	c.ex = nil
 	c.detach()
-	adopt(c.srv.now(), tc, leftover)
+	adopt(c.srv.now(), sc, leftover)
 	c.srv.release(ex)
 }

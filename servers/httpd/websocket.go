@@ -3,7 +3,7 @@ package httpd
 import (
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/servers/httpd/websocket"
-	"github.com/seed947b3480/legation/tcp"
+	"github.com/seed947b3480/legation/stream"
 )
 
 // WebSocket serves RFC 6455 connections on pattern with g: the server
@@ -16,7 +16,7 @@ func (s *Server) WebSocket(pattern string, g *websocket.Group) {
 	g.SetClock(s.st)
 	s.AddTicker(g)
 	s.groups = append(s.groups, g)
-	rt := s.handleUpgrade(pattern, func(now reactor.Instant, c *tcp.Conn, leftover []byte) {
+	rt := s.handleUpgrade(pattern, func(now reactor.Instant, c stream.Conn, leftover []byte) {
 		g.Adopt(now, c, leftover)
 	})
 	rt.full = g.Full

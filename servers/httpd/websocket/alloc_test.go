@@ -113,7 +113,7 @@ func BenchmarkEcho(b *testing.B) {
 func TestConnSize(t *testing.T) {
 	size := unsafe.Sizeof(Conn{})
 	t.Logf("sizeof(Conn) = %d bytes", size)
-	if unsafe.Sizeof(uintptr(0)) == 8 && size > 200 {
+	if unsafe.Sizeof(uintptr(0)) == 8 && size > 192 {
 		t.Fatalf("Conn grew to %d bytes", size)
 	}
 }

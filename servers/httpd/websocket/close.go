@@ -46,7 +46,7 @@ func (c *Conn) fail(err Error) {
 	if c.closePending {
 		c.flushClose()
 	} else {
-		c.tc.CloseWrite()
+		c.sc.CloseWrite()
 	}
 	if f := g.h.OnClose; f != nil {
 		f(c, code, reason)
@@ -54,7 +54,7 @@ func (c *Conn) fail(err Error) {
 }
 
 // end finishes the connection: it leaves the Group's lists, gives its
-// buffers back, releases the tcp.Conn (reset first if abort, else after
+// buffers back, releases the stream (reset first if abort, else after
 // discarding unread input, so that the close is graceful) and runs
 // OnClose unless fail ran it already.
 func (c *Conn) end(code CloseCode, reason []byte, abort bool) {
@@ -69,21 +69,21 @@ func (c *Conn) end(code CloseCode, reason []byte, abort bool) {
 	c.waiting, c.readBlocked, c.closePending = false, false, false
 	c.releaseBuf()
 	c.lo = nil
-	tc := c.tc
+	sc := c.sc
 	if abort {
-		tc.Abort()
+		sc.Abort()
 	} else {
 		// Unread input would turn the close into a reset (RFC 2525
 		// 2.17); after a close frame it is meaningless anyway.
 		for {
-			b, _ := tc.ReadLease()
+			b, _ := sc.ReadLease()
 			if len(b) == 0 {
 				break
 			}
-			tc.Consume(len(b))
+			sc.Consume(len(b))
 		}
 	}
-	tc.Release()
+	sc.Release()
 	g.stats.Closed++
 	if !reported {
 		if f := g.h.OnClose; f != nil {

@@ -14,6 +14,10 @@ const (
 	DefaultBufferSize   = 4 << 10
 	DefaultBuffers      = 32
 	DefaultMaxConns     = 64
+
+	// MaxMessageLimit caps Config.MaxMessage: 2 GiB - 1, what an int
+	// holds on 32-bit targets.
+	MaxMessageLimit = 1<<31 - 1
 )
 
 // Config sets up a Group. The zero value is sound: 64 KiB messages, a 5 s
@@ -22,7 +26,8 @@ const (
 type Config struct {
 	// MaxMessage bounds a received message, all its fragments together;
 	// a larger one closes the connection with 1009 (CloseMessageTooBig)
-	// as soon as a frame header announces it. Default DefaultMaxMessage.
+	// as soon as a frame header announces it. Default DefaultMaxMessage;
+	// at most MaxMessageLimit.
 	MaxMessage int
 
 	// MaxConns bounds the Group's open connections. httpd answers an
@@ -120,6 +125,7 @@ func (cfg Config) withDefaults() Config {
 	if cfg.MaxMessage <= 0 {
 		cfg.MaxMessage = DefaultMaxMessage
 	}
+	cfg.MaxMessage = min(cfg.MaxMessage, MaxMessageLimit)
 	if cfg.CloseTimeout <= 0 {
 		cfg.CloseTimeout = DefaultCloseTimeout
 	}

@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/seed947b3480/legation/reactor"
-	"github.com/seed947b3480/legation/tcp"
+	"github.com/seed947b3480/legation/stream"
 )
 
 // connState is where a connection is in its life.
@@ -27,16 +27,16 @@ const (
 	rsControl                  // payload of a control frame, read whole once all of it is there
 )
 
-// Conn is one WebSocket connection of a Group, over the tcp.Conn that Adopt
-// took over. Its methods, like the Handler's callbacks, belong to the
-// reactor goroutine.
+// Conn is one WebSocket connection of a Group, over the stream (a
+// tcp.Conn, or a TLS session) that Adopt took over. Its methods, like the
+// Handler's callbacks, belong to the reactor goroutine.
 //
-// A Conn is a fixed record (192 bytes on 64-bit targets, checked by
-// TestConnSize) plus the four callbacks it registers on its tcp.Conn; it
+// A Conn is a fixed record (at most 200 bytes on 64-bit targets, checked
+// by TestConnSize) plus the four callbacks it registers on its stream; it
 // holds a message buffer only while a message is being assembled.
 type Conn struct {
 	g     *Group
-	tc    *tcp.Conn
+	sc    stream.Conn
 	value any
 	lo    *pending // bytes the HTTP server read past the request head, read first
 
@@ -46,7 +46,6 @@ type Conn struct {
 	deadline     reactor.Instant
 
 	mbuf        []byte // the message being assembled; nil between messages
-	mlen        int    // bytes of it assembled
 	fleft       uint64 // payload bytes of the current frame still to come
 	closeReason string // the reason of our close frame
 
@@ -62,6 +61,9 @@ type Conn struct {
 	rstate    readState
 	tlist     uint8 // which timer list c is on
 	closeCode CloseCode
+	// mlen is the bytes of mbuf assembled; 32 bits (MaxMessage is at
+	// most 2 GiB) keep the record in Go's 192-byte size class.
+	mlen uint32
 
 	linked       bool // on the Group's list
 	pooled       bool // mbuf came from the pool
@@ -89,7 +91,9 @@ type pending struct {
 // sends nothing and returns ErrQueueFull, and Handler.OnWritable runs once
 // there is more room; ErrTooLarge if the frame would not fit even in the
 // empty ring (send it with SendPart); ErrClosed once the closing handshake
-// has begun. It copies msg and does not allocate.
+// has begun. It copies msg and does not allocate. Over TLS the "ring" is
+// the room for one record's plaintext (16 KiB): a frame larger than that
+// is ErrTooLarge and goes with SendPart.
 func (c *Conn) Send(text bool, msg []byte) error {
 	if c.state != stOpen {
 		return ErrClosed
@@ -242,16 +246,43 @@ func (c *Conn) ResumeRead() {
 	}
 }
 
-// RemoteAddr returns the peer's address and port.
+// RemoteAddr returns the peer's address and port (the zero AddrPort if
+// the stream does not know it).
 func (c *Conn) RemoteAddr() netip.AddrPort {
-	_, r := c.tc.Tuple()
+	_, r := tuple(c.sc)
 	return r
 }
 
-// LocalAddr returns the server's address and port.
+// LocalAddr returns the server's address and port (the zero AddrPort if
+// the stream does not know it).
 func (c *Conn) LocalAddr() netip.AddrPort {
-	l, _ := c.tc.Tuple()
+	l, _ := tuple(c.sc)
 	return l
+}
+
+// tupler is a stream that knows its addresses, as *tcp.Conn does.
+type tupler interface {
+	Tuple() (local, remote netip.AddrPort)
+}
+
+// unwrapper is a stream layered over another, as a TLS session is.
+type unwrapper interface {
+	Inner() stream.Conn
+}
+
+// tuple returns the addresses of s, or of the stream under it.
+func tuple(s stream.Conn) (local, remote netip.AddrPort) {
+	for range 4 {
+		if t, ok := s.(tupler); ok {
+			return t.Tuple()
+		}
+		u, ok := s.(unwrapper)
+		if !ok {
+			break
+		}
+		s = u.Inner()
+	}
+	return netip.AddrPort{}, netip.AddrPort{}
 }
 
 // SetValue stores v with the connection, for the application.

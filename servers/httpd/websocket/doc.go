@@ -1,5 +1,6 @@
 // Package websocket is the server side of the WebSocket protocol (RFC 6455)
-// over a legation tcp.Conn, for servers/httpd's upgraded connections.
+// over a legation stream.Conn (a tcp.Conn, or a TLS session over one), for
+// servers/httpd's upgraded connections.
 //
 // httpd answers the opening handshake itself (it checks the request and
 // computes Sec-WebSocket-Accept with AcceptKey) and hands the connection,
@@ -11,7 +12,10 @@
 // violation of RFC 6455 sections 5 and 7 with the close code section 7.4.1
 // asks for. Sends go straight into the TCP send ring, a whole frame or
 // nothing, so a slow reader shows up as ErrQueueFull and the application
-// resumes from Handler.OnWritable: the send ring is the only queue.
+// resumes from Handler.OnWritable: the send ring is the only queue. Over
+// TLS (an HTTPS server's upgrades) the stream is a tlsstream.Conn, whose
+// leases are the plaintext of one record: frames are read and written
+// the same way, through the TLS engine's buffers instead of TCP's rings.
 //
 // Memory: an idle connection holds no buffer of its own, only its record
 // (see Conn). A message that arrives whole in one piece of the receive ring

@@ -173,7 +173,7 @@ func TestSendTooLarge(t *testing.T) {
 		t.Fatalf("got %d bytes text=%v pings %d", len(k.msgs[0].data), k.msgs[0].text, len(k.pings))
 	}
 	if err := c.Send(false, []byte("after")); err != nil {
-		t.Fatalf("%v: queued %d, state %v, sendOpen %v", err, c.tc.SendQueued(), c.tc.State(), c.sendOpen)
+		t.Fatalf("%v: queued %d, state %v, sendOpen %v", err, c.sc.SendQueued(), c.sc.(*tcp.Conn).State(), c.sendOpen)
 	}
 }
 

@@ -2,6 +2,7 @@ package websocket
 
 import (
 	"github.com/seed947b3480/legation/reactor"
+	"github.com/seed947b3480/legation/stream"
 	"github.com/seed947b3480/legation/tcp"
 )
 
@@ -80,13 +81,14 @@ func (g *Group) SetClock(c Clock) {
 
 // Adopt takes over an upgraded connection: the 101 response is written,
 // and leftover holds the bytes read past the request head, which may
-// already contain frames (it is copied). From now on the Group owns tc's
-// callbacks and its release. OnOpen runs, then whatever has arrived is
+// already contain frames (it is copied). sc is the upgraded stream: the
+// TCP connection, or a TLS session over it. From now on the Group owns
+// sc's callbacks and its release. OnOpen runs, then whatever has arrived is
 // read. It returns the connection, which may already be closed if what
 // arrived says so.
-func (g *Group) Adopt(now reactor.Instant, tc *tcp.Conn, leftover []byte) *Conn {
+func (g *Group) Adopt(now reactor.Instant, sc stream.Conn, leftover []byte) *Conn {
 	g.advance(now)
-	c := &Conn{g: g, tc: tc}
+	c := &Conn{g: g, sc: sc}
 	if len(leftover) > 0 {
 		c.lo = &pending{buf: append([]byte(nil), leftover...)}
 	}
@@ -94,10 +96,10 @@ func (g *Group) Adopt(now reactor.Instant, tc *tcp.Conn, leftover []byte) *Conn 
 	if g.cfg.PingInterval > 0 {
 		g.setTimer(c, tlIdle, now.Add(g.cfg.PingInterval))
 	}
-	tc.OnReadable(c.readLoop)
-	tc.OnWritable(c.onWritable)
-	tc.OnPeerClosed(c.onPeerClosed)
-	tc.OnClosed(c.onTCPClosed)
+	sc.OnReadable(c.readLoop)
+	sc.OnWritable(c.onWritable)
+	sc.OnPeerClosed(c.onPeerClosed)
+	sc.OnClosed(c.onTCPClosed)
 	g.stats.Adopted++
 	if g.cfg.MaxConns > 0 && g.Len() > g.cfg.MaxConns {
 		g.stats.Refused++
@@ -131,16 +133,16 @@ func (g *Group) Broadcast(text bool, msg []byte) (sent, skipped int) {
 			skipped++
 			continue
 		}
-		first, second, err := c.tc.WriteLease()
+		first, second, err := c.sc.WriteLease()
 		if err != nil || len(first)+len(second) < total {
 			if err == nil {
-				c.tc.CommitWrite(0) // end the lease
+				c.sc.CommitWrite(0) // end the lease
 			}
 			skipped++
 			continue
 		}
 		put(first, second, put(first, second, 0, h), msg)
-		c.tc.CommitWrite(total)
+		c.sc.CommitWrite(total)
 		sent++
 	}
 	g.stats.Broadcasts++

@@ -70,7 +70,7 @@ func (c *Conn) lease() ([]byte, error) {
 	if c.lo != nil {
 		return c.lo.buf[c.lo.off:], nil
 	}
-	return c.tc.ReadLease()
+	return c.sc.ReadLease()
 }
 
 // consume discards n bytes of the last lease.
@@ -81,12 +81,12 @@ func (c *Conn) consume(n int) {
 		}
 		return
 	}
-	c.tc.Consume(n)
+	c.sc.Consume(n)
 }
 
 // buffered returns the bytes received and not yet consumed.
 func (c *Conn) buffered() int {
-	n := c.tc.Buffered()
+	n := c.sc.Buffered()
 	if c.lo != nil {
 		n += len(c.lo.buf) - c.lo.off
 	}
@@ -169,7 +169,7 @@ func (c *Conn) check(h *FrameHeader) Error {
 	case h.Opcode != OpContinuation && c.mop != 0:
 		return ErrExpectedContinuation
 	}
-	have := c.mlen
+	have := int(c.mlen)
 	if h.Opcode != OpContinuation {
 		have = 0
 	}
@@ -238,14 +238,14 @@ func (c *Conn) readData(b []byte) bool {
 		}
 		return true
 	}
-	if !c.reserve(c.mlen + k) {
+	if !c.reserve(int(c.mlen) + k) {
 		return false
 	}
-	dst := c.mbuf[c.mlen : c.mlen+k]
+	dst := c.mbuf[c.mlen : int(c.mlen)+k]
 	copy(dst, b[:k])
 	c.consume(k)
 	c.fpos = uint8(MaskBytes(c.fmask, int(c.fpos), dst))
-	c.mlen += k
+	c.mlen += uint32(k)
 	c.fleft -= uint64(k)
 	if c.mop == OpText && !c.utf8.Feed(dst) {
 		c.fail(ErrInvalidUTF8)
@@ -308,7 +308,7 @@ func (c *Conn) reserve(need int) bool {
 	}
 	// Enough for the rest of this frame, and at least double, so that a
 	// message of many small fragments is copied O(log n) times.
-	want := max(c.mlen+int(c.fleft), 2*len(c.mbuf), need)
+	want := max(int(c.mlen)+int(c.fleft), 2*len(c.mbuf), need)
 	want = min(want, max(g.cfg.MaxMessage, need))
 	b := g.takeLarge(want)
 	copy(b, c.mbuf[:c.mlen])

@@ -18,7 +18,7 @@ func (c *Conn) writeFrame(op Opcode, fin bool, p []byte, s string) error {
 	var hb [MaxHeaderLen]byte
 	h := AppendFrameHeader(hb[:0], FrameHeader{Fin: fin, Opcode: op, Length: uint64(n)})
 	total := len(h) + n
-	first, second, err := c.tc.WriteLease()
+	first, second, err := c.sc.WriteLease()
 	switch {
 	case err == tcp.ErrWouldBlock:
 		return ErrQueueFull
@@ -27,8 +27,8 @@ func (c *Conn) writeFrame(op Opcode, fin bool, p []byte, s string) error {
 	}
 	if free := len(first) + len(second); free < total {
 		// End the lease: a pooled send buffer goes back if it is empty.
-		c.tc.CommitWrite(0)
-		if total > free+c.tc.SendQueued() {
+		c.sc.CommitWrite(0)
+		if total > free+c.sc.SendQueued() {
 			return ErrTooLarge
 		}
 		return ErrQueueFull
@@ -36,7 +36,7 @@ func (c *Conn) writeFrame(op Opcode, fin bool, p []byte, s string) error {
 	off := put(first, second, 0, h)
 	off = put(first, second, off, p)
 	putString(first, second, off, s)
-	c.tc.CommitWrite(total)
+	c.sc.CommitWrite(total)
 	return nil
 }
 
@@ -45,14 +45,14 @@ func (c *Conn) writeFrame(op Opcode, fin bool, p []byte, s string) error {
 // send buffer it borrows one (or queues for one) and gives it back if it
 // is still empty, so a room check never pins a buffer.
 func (c *Conn) room() (int, bool) {
-	first, second, err := c.tc.WriteLease()
+	first, second, err := c.sc.WriteLease()
 	switch {
 	case err == tcp.ErrWouldBlock:
 		return 0, true
 	case err != nil:
 		return 0, false
 	}
-	c.tc.CommitWrite(0) // end the lease
+	c.sc.CommitWrite(0) // end the lease
 	return len(first) + len(second), true
 }
 
@@ -97,7 +97,7 @@ func (c *Conn) flushClose() {
 	c.closePending = false
 	c.closeSent = err == nil
 	if c.state == stFailing {
-		c.tc.CloseWrite()
+		c.sc.CloseWrite()
 	}
 }
 
