@@ -34,7 +34,7 @@ func startForwarder(listen string, nn *netconn.Net, device netip.AddrPort) (*for
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("-listen: %w", err)
+		return nil, fmt.Errorf("listen %s: %w", listen, err)
 	}
 	f := &forwarder{ln: ln, nn: nn, device: device, open: map[net.Conn]struct{}{}}
 	f.wg.Add(1)

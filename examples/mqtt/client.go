@@ -12,6 +12,7 @@ import (
 
 	"github.com/seed947b3480/legation/clients/mqtt"
 	"github.com/seed947b3480/legation/dns"
+	"github.com/seed947b3480/legation/examples/internal/demobroker"
 	"github.com/seed947b3480/legation/examples/internal/netup"
 	"github.com/seed947b3480/legation/tcp"
 )
@@ -73,7 +74,7 @@ func connect(o *common, cfg mqtt.Config) (*session, error) {
 	r := env.Reactor
 	broker := o.broker
 	if env.Peer != nil {
-		if err := serveDemoBroker(r, env.Peer); err != nil {
+		if _, err := demobroker.Serve(r, env.Peer, demobroker.Config{Demo: true}); err != nil {
 			env.Close()
 			return nil, fmt.Errorf("demo broker: %w", err)
 		}

@@ -15,7 +15,7 @@
 // status 1; bad usage exits 2.
 //
 // On the default loopback link there is no real broker, so the peer stack
-// in the same process runs a small demo broker (demobroker.go) and is the
+// in the same process runs a small demo broker (examples/internal/demobroker) and is the
 // default -broker: it acknowledges QoS 0, 1 and 2, keeps retained
 // messages, holds the retained message "hello from the loopback demo
 // broker" on legation/demo and publishes "tick N" on legation/demo/tick

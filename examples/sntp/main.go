@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/seed947b3480/legation/clients/sntp"
+	"github.com/seed947b3480/legation/examples/internal/demontp"
 	"github.com/seed947b3480/legation/examples/internal/netup"
 )
 
@@ -51,7 +52,7 @@ func run(link *netup.Flags, server string, timeout time.Duration, attempts int, 
 	if env.Peer != nil {
 		// The loopback demo's peer answers NTP, whether it is named by
 		// default or by its DHCP lease (-dhcp).
-		if err := serveNTP(env.Peer, peerOffset); err != nil {
+		if err := demontp.Serve(env.Peer, peerOffset); err != nil {
 			fmt.Fprintln(os.Stderr, "sntp: peer server:", err)
 			return 1
 		}

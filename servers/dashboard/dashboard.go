@@ -155,3 +155,11 @@ func (d *Dashboard) LiveStats() LiveStats { return d.live }
 func (d *Dashboard) Close() { d.group.Close(websocket.CloseGoingAway) }
 
 func (d *Dashboard) uptime() time.Duration { return d.cfg.Clock.Now().Sub(d.start) }
+
+// SetName renames the device on the page and in /api/info, as an
+// application command ("name X" over MQTT, say) does. Reactor goroutine
+// only.
+func (d *Dashboard) SetName(name string) { d.cfg.Name = name }
+
+// Name returns the device's name.
+func (d *Dashboard) Name() string { return d.cfg.Name }

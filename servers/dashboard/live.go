@@ -10,7 +10,7 @@ import (
 // The live feed: text messages on the WebSocket at /api/live, each a JSON
 // object whose "t" says what it is.
 //
-//	{"t":"snap","n":N,"uptime_ms":...,"log_next":SEQ,
+//	{"t":"snap","n":N,"name":NAME,"uptime_ms":...,"log_next":SEQ,
 //	 "network":{...},"stats":{...},"memory":{...},"app":{...}}
 //	{"t":"log","seq":SEQ,"ms":...,"level":"info","msg":"..."}
 //
@@ -89,6 +89,7 @@ func (d *Dashboard) snapshot() []byte {
 	j.Object("")
 	j.String("t", "snap")
 	j.Uint("n", d.live.Snapshots)
+	j.String("name", d.cfg.Name) // SetName may change it
 	j.Int("uptime_ms", d.uptime().Milliseconds())
 	j.Uint("log_next", d.log.Next())
 	j.Object("network")

@@ -1,4 +1,14 @@
-package main
+// Package demobroker is the loopback demos' MQTT broker, run on the peer
+// stack: just enough MQTT 3.1.1 and 5.0 for examples/mqtt and
+// examples/device to run with no set-up. It accepts every CONNECT,
+// acknowledges QoS 0, 1 and 2 publishes, keeps retained messages, and
+// forwards each message to every matching subscription at the lower of the
+// two QoS levels; with Config.Demo it seeds one retained message and
+// publishes a tick every half second, so that a subscriber has something
+// to print. It keeps no sessions, sends no wills, enforces no keep-alive
+// and trusts its client: it is a demo, not a broker. A packet it cannot
+// parse closes the connection.
+package demobroker
 
 import (
 	"encoding/binary"
@@ -11,34 +21,36 @@ import (
 	"github.com/seed947b3480/legation/tcp"
 )
 
-// The loopback demo's broker, on the peer stack: just enough MQTT 3.1.1
-// and 5.0 for the example to run with no set-up. It accepts every CONNECT,
-// acknowledges QoS 0, 1 and 2 publishes, keeps retained messages, and
-// forwards each message to every matching subscription at the lower of the
-// two QoS levels; it seeds one retained message and publishes a tick
-// every half second, so that `sub` has something to print. It keeps no
-// sessions, sends no wills, enforces no keep-alive and trusts its client:
-// it is a demo, not a broker. A packet it cannot parse closes the
-// connection.
-
 // Demo topics.
 const (
-	demoRetainedTopic = "legation/demo"
-	demoTickTopic     = "legation/demo/tick"
-	demoTickEvery     = 500 * time.Millisecond
-	// demoMaxBuffered bounds an unparsed packet.
-	demoMaxBuffered = 1 << 20
+	RetainedTopic   = "legation/demo"
+	RetainedMessage = "hello from the loopback demo broker"
+	TickTopic       = "legation/demo/tick"
+	TickEvery       = 500 * time.Millisecond
+	// maxBuffered bounds an unparsed packet.
+	maxBuffered = 1 << 20
 )
 
-// demoBroker is the broker's state: reactor goroutine only.
-type demoBroker struct {
-	retained map[string][]byte
-	conns    map[*demoConn]bool
-	ticks    int
+// Config configures the broker.
+type Config struct {
+	// Port is the TCP port; default 1883.
+	Port uint16
+	// Demo seeds the retained message RetainedMessage on RetainedTopic
+	// and publishes "tick N" on TickTopic every TickEvery.
+	Demo bool
+}
+
+// Broker is the broker's state: reactor goroutine only.
+type Broker struct {
+	retained  map[string][]byte
+	conns     map[*demoConn]bool
+	ticks     int
+	onPublish func(topic string, payload []byte)
+	published uint64
 }
 
 type demoConn struct {
-	b       *demoBroker
+	b       *Broker
 	c       *tcp.Conn
 	in, out []byte
 	version byte // 4 or 5, from CONNECT
@@ -46,16 +58,16 @@ type demoConn struct {
 	nextID  uint16
 }
 
-// serveDemoBroker starts the demo broker on port 1883 of s.
-func serveDemoBroker(r *reactor.Reactor, s *stack.Stack) error {
-	l, err := s.ListenTCP(1883, stack.ListenConfig{Conn: tcp.Config{NoDelay: true}})
+// Serve starts the broker on s.
+func Serve(r *reactor.Reactor, s *stack.Stack, cfg Config) (*Broker, error) {
+	if cfg.Port == 0 {
+		cfg.Port = 1883
+	}
+	l, err := s.ListenTCP(cfg.Port, stack.ListenConfig{Conn: tcp.Config{NoDelay: true}})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b := &demoBroker{
-		retained: map[string][]byte{demoRetainedTopic: []byte("hello from the loopback demo broker")},
-		conns:    map[*demoConn]bool{},
-	}
+	b := &Broker{retained: map[string][]byte{}, conns: map[*demoConn]bool{}}
 	l.OnAccept(func() {
 		for {
 			c, ok := l.Accept()
@@ -68,19 +80,32 @@ func serveDemoBroker(r *reactor.Reactor, s *stack.Stack) error {
 			c.OnClosed(func(error) { delete(b.conns, dc) })
 		}
 	})
-	r.Spawn(reactor.TaskFunc(func(now reactor.Instant) reactor.Instant {
-		if b.ticks > 0 {
-			b.publish(demoTickTopic, []byte(fmt.Sprintf("tick %d", b.ticks)), 1, false)
-		}
-		b.ticks++
-		return now.Add(demoTickEvery)
-	}))
-	return nil
+	if cfg.Demo {
+		b.retained[RetainedTopic] = []byte(RetainedMessage)
+		r.Spawn(reactor.TaskFunc(func(now reactor.Instant) reactor.Instant {
+			if b.ticks > 0 {
+				b.Publish(TickTopic, []byte(fmt.Sprintf("tick %d", b.ticks)), 1, false)
+			}
+			b.ticks++
+			return now.Add(TickEvery)
+		}))
+	}
+	return b, nil
 }
 
-// publish stores a retained message and forwards the message to every
-// matching subscription.
-func (b *demoBroker) publish(topic string, payload []byte, qos byte, retain bool) {
+// OnPublish sets fn to see every message a client publishes (topic and
+// payload valid during the call only). Reactor goroutine only.
+func (b *Broker) OnPublish(fn func(topic string, payload []byte)) { b.onPublish = fn }
+
+// Clients returns the number of connected clients.
+func (b *Broker) Clients() int { return len(b.conns) }
+
+// Published returns the number of messages clients have published.
+func (b *Broker) Published() uint64 { return b.published }
+
+// Publish stores a retained message and forwards the message to every
+// matching subscription, as if a client had published it.
+func (b *Broker) Publish(topic string, payload []byte, qos byte, retain bool) {
 	if retain {
 		if len(payload) == 0 {
 			delete(b.retained, topic)
@@ -108,7 +133,7 @@ func (dc *demoConn) readable() {
 			break
 		}
 	}
-	if len(dc.in) > demoMaxBuffered {
+	if len(dc.in) > maxBuffered {
 		dc.c.Abort()
 		return
 	}
@@ -173,7 +198,11 @@ func (dc *demoConn) handle(first byte, p []byte) bool {
 		if rest, ok = dc.skipProperties(rest); !ok {
 			return false
 		}
-		dc.b.publish(topic, rest, qos, retain)
+		dc.b.published++
+		if dc.b.onPublish != nil {
+			dc.b.onPublish(topic, rest)
+		}
+		dc.b.Publish(topic, rest, qos, retain)
 		if qos == 1 {
 			dc.out = append(dc.out, 0x40, 2, id[0], id[1]) // PUBACK
 		} else if qos == 2 {

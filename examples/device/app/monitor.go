@@ -1,24 +1,18 @@
-package main
+package app
 
 import (
 	"net/netip"
 	"time"
 
-	"github.com/seed947b3480/legation/examples/internal/netup"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/servers/dashboard"
-	"github.com/seed947b3480/legation/servers/httpd"
 )
 
-// monitor is the demo's application: a reactor task that writes to the
-// dashboard's log when the device's address, link or DHCP state changes,
-// and a heartbeat now and then, so the log view has something to show.
+// monitor is a reactor task that writes to the dashboard's log when the
+// device's address, link or DHCP state changes, and a heartbeat now and
+// then, so the log view has something to show.
 type monitor struct {
-	env   *netup.Env
-	srv   *httpd.Server
-	d     *dashboard.Dashboard
-	link  string
-	port  uint16
+	d     *Device
 	every time.Duration
 
 	started   bool
@@ -32,14 +26,9 @@ type monitor struct {
 
 const checkEvery = 250 * time.Millisecond
 
-func (m *monitor) start(r *reactor.Reactor) {
-	m.d.Log().Printf(dashboard.LevelInfo, "booted: %s on link %s, dashboard on port %d", m.env.Stack.Addr(), m.link, m.port)
-	r.Spawn(m)
-}
-
 // Poll checks for changes every checkEvery and beats every m.every.
 func (m *monitor) Poll(now reactor.Instant) reactor.Instant {
-	st, log := m.env.Stack, m.d.Log()
+	st, log := m.d.st, &m.d.log
 	if !m.started {
 		m.started = true
 		m.addr, m.linkUp = st.Addr(), st.LinkUp()
@@ -61,7 +50,7 @@ func (m *monitor) Poll(now reactor.Instant) reactor.Instant {
 		}
 		m.linkUp = up
 	}
-	if c := m.env.DHCP; c != nil {
+	if c := m.d.cfg.DHCP; c != nil {
 		if s := c.State().String(); s != m.dhcpState {
 			if m.dhcpState != "" {
 				log.Printf(dashboard.LevelInfo, "dhcp: %s -> %s", m.dhcpState, s)
@@ -73,30 +62,20 @@ func (m *monitor) Poll(now reactor.Instant) reactor.Instant {
 			m.leaseAt = l.Start
 		}
 	}
+	m.d.pollNTPStart()
 	next := now.Add(checkEvery)
 	if m.every > 0 {
 		if !now.Before(m.nextBeat) {
 			m.beats++
-			h := m.srv.Stats()
+			h := m.d.srv.Stats()
 			log.Printf(dashboard.LevelDebug, "heartbeat %d: %d requests, %d connections, %d live views",
-				m.beats, h.Requests, h.Conns, m.d.Group().Len())
+				m.beats, h.Requests, h.Conns, m.d.liveViews())
 			m.nextBeat = now.Add(m.every)
 		}
 		next = reactor.Min(next, m.nextBeat)
 	}
-	return next
-}
-
-// appFields adds the demo's own figures to the dashboard.
-func (m *monitor) appFields(j *dashboard.JSON) {
-	j.String("link", m.link)
-	j.Uint("heartbeats", m.beats)
-	if c := m.env.DHCP; c != nil {
-		j.String("dhcp_state", c.State().String())
-		if l, ok := c.Lease(); ok && l.Expires != reactor.Never {
-			j.Int("lease_left_s", int64(l.Expires.Sub(m.env.Reactor.Now())/time.Second))
-		}
-	} else {
-		j.String("addressing", "static")
+	if m.d.mq != nil {
+		next = reactor.Min(next, m.d.mq.tick(now))
 	}
+	return next
 }

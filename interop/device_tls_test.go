@@ -1,0 +1,232 @@
+package interop
+
+import (
+	"bufio"
+	"crypto/sha1"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed947b3480/legation/internal/netnstest"
+)
+
+// examples/device with -tls-cert and -tls-key on a TAP link, run as a
+// program inside a network namespace: Debian's curl (OpenSSL) fetches the
+// dashboard page and /api/info over HTTPS trusting the test CA, by name
+// (--resolve) and by address, and so does plain HTTP on port 80; Go's
+// crypto/tls opens the live feed over WSS and gets a snapshot naming the
+// device; Ctrl-C then closes that view with 1001 and the device exits 0.
+func TestDeviceTLSExample(t *testing.T) {
+	netnstest.Require(t)
+	requireCurl(t)
+	start := time.Now()
+	pki := httpdTLSNewPKI(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "device.crt"), filepath.Join(dir, "device.key")
+	for _, f := range []struct {
+		name string
+		b    []byte
+	}{{certFile, pki.certPEM}, {keyFile, pki.keyPEM}} {
+		if err := os.WriteFile(f.name, f.b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(dir, "device")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/seed947b3480/legation/examples/device").CombinedOutput(); err != nil {
+		t.Fatalf("go build examples/device: %v\n%s", err, out)
+	}
+	built := time.Since(start)
+
+	ns := netnstest.New(t)
+	name := fmt.Sprintf("interop-tls-%d", os.Getpid())
+	cmd := exec.Command("ip", "netns", "exec", ns.Name, bin, "-link", "tap:tap0", "-addr", httpdAddr+"/24",
+		"-mqtt", "off", "-ntp", "off", "-heartbeat", "0", "-name", name, "-tls-cert", certFile, "-tls-key", keyFile)
+	stderr := newLockedBuffer()
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	lines := make(chan string, 8)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default:
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	// The device prints its URLs once the tap is open and it listens.
+	want := "dashboard: https://" + httpdAddr + "/ on link tap:tap0"
+	for seen := false; !seen; {
+		select {
+		case l := <-lines:
+			seen = l == want
+		case <-exited:
+			t.Fatalf("device exited: %v\nstderr:\n%s", cmd.ProcessState, stderr.String())
+		case <-time.After(30 * time.Second):
+			t.Fatalf("device did not print %q within 30 s\nstderr:\n%s", want, stderr.String())
+		}
+	}
+	ns.ConfigureTap(t, "tap0", "10.77.0.1/24", 1500)
+
+	// curl over HTTPS, by name and by address (the certificate carries
+	// both), and over HTTP.
+	var info struct{ Name string }
+	out, _, took := runCurl(t, ns, "-sS", "--fail", "--max-time", "20", "--cacert", pki.caFile,
+		httpdTLSResolve[0], httpdTLSResolve[1], httpdTLSURL("/api/info"))
+	if json.Unmarshal(out, &info) != nil || info.Name != name {
+		t.Fatalf("/api/info over HTTPS: %q", out)
+	}
+	t.Logf("first HTTPS request (ARP, TCP and TLS handshakes) answered in %v", took.Round(time.Millisecond))
+	page, _, _ := runCurl(t, ns, "-sS", "--fail", "--max-time", "20", "--compressed", "--cacert", pki.caFile,
+		"https://"+httpdAddr+"/")
+	if !strings.Contains(strings.ToLower(string(page)), "<html") || !strings.Contains(string(page), "/api/live") {
+		t.Fatalf("page over HTTPS: %d bytes: %.200q", len(page), page)
+	}
+	plain, _, _ := runCurl(t, ns, "-sS", "--fail", "--max-time", "20", "--compressed", "http://"+httpdAddr+"/")
+	if string(plain) != string(page) {
+		t.Errorf("page over HTTP (%d B) differs from page over HTTPS (%d B)", len(plain), len(page))
+	}
+	if code, msg := httpdTLSCurlExit(t, ns, "-sS", "--max-time", "20", "https://"+httpdAddr+"/"); code != 60 {
+		t.Errorf("curl without the CA: exit %d (%s), want 60 (certificate not trusted)", code, strings.TrimSpace(msg))
+	}
+
+	// The live feed over WSS.
+	var raw net.Conn
+	inNetns(t, ns.Name, func() {
+		c, err := net.DialTimeout("tcp4", httpdAddr+":443", 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = c
+	})
+	defer raw.Close()
+	raw.SetDeadline(time.Now().Add(30 * time.Second))
+	roots := x509.NewCertPool()
+	caPEM, err := os.ReadFile(pki.caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !roots.AppendCertsFromPEM(caPEM) {
+		t.Fatal("CA file unreadable")
+	}
+	tc := tls.Client(raw, &tls.Config{RootCAs: roots, ServerName: httpdTLSName, NextProtos: []string{"http/1.1"}})
+	br := deviceTLSWSOpen(t, tc, "/api/live")
+	if cs := tc.ConnectionState(); cs.Version != tls.VersionTLS13 || cs.NegotiatedProtocol != "http/1.1" {
+		t.Errorf("WSS session: version %x, ALPN %q; want TLS 1.3, http/1.1", cs.Version, cs.NegotiatedProtocol)
+	}
+	op, m := deviceTLSWSRead(t, br)
+	var snap struct{ T, Name string }
+	if op != 1 || json.Unmarshal(m, &snap) != nil || snap.T != "snap" || snap.Name != name {
+		t.Fatalf("first live message (opcode %d) %.300q: want a snapshot of %s", op, m, name)
+	}
+
+	// Ctrl-C: the view is closed with 1001 over TLS, the device exits 0.
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		op, m := deviceTLSWSRead(t, br)
+		if op == 8 {
+			if len(m) < 2 || binary.BigEndian.Uint16(m) != 1001 {
+				t.Fatalf("close frame %x, want code 1001", m)
+			}
+			break
+		}
+	}
+	select {
+	case <-exited:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("device still running 15 s after SIGINT\nstderr:\n%s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 0 || !strings.Contains(stderr.String(), "device: shutting down") {
+		t.Fatalf("exit code %d after SIGINT\nstderr:\n%s", code, stderr.String())
+	}
+	t.Logf("built in %v, whole test %v", built.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+}
+
+// deviceTLSWSOpen sends a WebSocket opening handshake for path on c and
+// checks the 101 answer (RFC 6455 4.1).
+func deviceTLSWSOpen(t *testing.T, c net.Conn, path string) *bufio.Reader {
+	t.Helper()
+	key := base64.StdEncoding.EncodeToString([]byte("legation-device!"))
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + httpdTLSName + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	if resp.StatusCode != 101 || resp.Header.Get("Sec-WebSocket-Accept") != base64.StdEncoding.EncodeToString(sum[:]) {
+		t.Fatalf("upgrade of %s: %s %v", path, resp.Status, resp.Header)
+	}
+	return br
+}
+
+// deviceTLSWSRead reads one unfragmented, unmasked server frame: its
+// opcode and payload.
+func deviceTLSWSRead(t *testing.T, br *bufio.Reader) (byte, []byte) {
+	t.Helper()
+	var h [2]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		t.Fatal(err)
+	}
+	if h[0]&0x80 == 0 || h[1]&0x80 != 0 {
+		t.Fatalf("frame header %x: want a final unmasked frame", h)
+	}
+	n := uint64(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var l [2]byte
+		if _, err := io.ReadFull(br, l[:]); err != nil {
+			t.Fatal(err)
+		}
+		n = uint64(binary.BigEndian.Uint16(l[:]))
+	case 127:
+		var l [8]byte
+		if _, err := io.ReadFull(br, l[:]); err != nil {
+			t.Fatal(err)
+		}
+		n = binary.BigEndian.Uint64(l[:])
+	}
+	if n > 1<<20 {
+		t.Fatalf("frame of %d bytes", n)
+	}
+	m := make([]byte, n)
+	if _, err := io.ReadFull(br, m); err != nil {
+		t.Fatal(err)
+	}
+	return h[0] & 0x0f, m
+}
