@@ -29,7 +29,7 @@ GOARCH=arm GOARM=7 go vet ./...
 step "go test -race"
 go test -race -count=1 ./...
 
-cross=(./wire/... ./stack/... ./stream/... ./tlsx/... ./internal/http1 ./udp/... ./tcp/... ./dns/... ./clients/... ./servers/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap ./hal/observe ./hal/trace ./hal/ringdev)
+cross=(./wire/... ./stack/... ./stream/... ./tlsx/... ./internal/http1 ./internal/footprint ./examples/device/app ./udp/... ./tcp/... ./dns/... ./clients/... ./servers/... ./reactor/... ./hal ./hal/loopback ./hal/fault ./hal/pcap ./hal/observe ./hal/trace ./hal/ringdev)
 for arch in mips arm; do
   emu=qemu-$arch-static
   if command -v "$emu" >/dev/null; then

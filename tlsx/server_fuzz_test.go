@@ -51,7 +51,7 @@ func FuzzParseClientHello(f *testing.F) {
 // FuzzServerInput feeds fuzzed bytes to a whole server (tickets and client
 // certificates on, HelloRetryRequest possible), optionally after a valid
 // ClientHello so the bytes meet the encrypted handshake path, split at an
-// arbitrary point.
+// arbitrary point; with a 64-byte record_size_limit for half the splits.
 func FuzzServerInput(f *testing.F) {
 	p := getServerPKI(f)
 	h, _ := goodHello(f)
@@ -69,6 +69,9 @@ func FuzzServerInput(f *testing.F) {
 		cfg.NextProtos = []string{"h2"}
 		if split%2 == 1 {
 			cfg.Groups = []Group{P256} // the good hello then gets a HelloRetryRequest
+		}
+		if split%4 >= 2 {
+			cfg.RecordSizeLimit = 64 // hellos streamed through a tiny buffer
 		}
 		c, err := NewServer(cfg)
 		if err != nil {
