@@ -63,8 +63,12 @@ type Client struct {
 	discCode  ReasonCode
 	closeSent bool   // Disconnect: the stream's Close was called
 	opBuf     []byte // CONNECT, SUBSCRIBE, UNSUBSCRIBE being written
-	outAlias  map[string]uint16
-	flushing  bool
+	// The one filter of a SUBSCRIBE or UNSUBSCRIBE being encoded: kept
+	// here, a re-subscription after a reconnect allocates no slice.
+	opFilter [1][]byte
+	opSub    [1]packet.Subscription
+	outAlias map[string]uint16
+	flushing bool
 
 	// Incoming.
 	asm      []byte // reassembles a packet split in the receive ring

@@ -79,9 +79,9 @@ func (c *Client) connectPacket() ([]byte, error) {
 		Version:     cfg.Version,
 		CleanStart:  cfg.CleanStart,
 		KeepAlive:   uint16(cfg.KeepAlive / time.Second),
-		ClientID:    []byte(cfg.ClientID),
+		ClientID:    bytesOf(cfg.ClientID),
 		HasUsername: cfg.Username != "",
-		Username:    []byte(cfg.Username),
+		Username:    bytesOf(cfg.Username),
 		HasPassword: cfg.Password != nil,
 		Password:    cfg.Password,
 	}
@@ -92,7 +92,7 @@ func (c *Client) connectPacket() ([]byte, error) {
 			p.CleanStart = false
 		}
 		if c.clientID != "" {
-			p.ClientID = []byte(c.clientID) // the assigned one, if any
+			p.ClientID = bytesOf(c.clientID) // the assigned one, if any
 		}
 		if cfg.SessionExpiry != 0 {
 			p.Props.Set(packet.PropSessionExpiry)
@@ -113,7 +113,7 @@ func (c *Client) connectPacket() ([]byte, error) {
 	}
 	if w := cfg.Will; w != nil {
 		p.Will, p.WillQoS, p.WillRetain = true, w.QoS, w.Retain
-		p.WillTopic, p.WillPayload = []byte(w.Topic), w.Payload
+		p.WillTopic, p.WillPayload = bytesOf(w.Topic), w.Payload
 		if cfg.Version == V5 {
 			if w.Properties != nil {
 				p.WillProps = *w.Properties

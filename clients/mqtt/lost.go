@@ -1,7 +1,6 @@
 package mqtt
 
 import (
-	"errors"
 	"time"
 
 	"github.com/seed947b3480/legation/clients/mqtt/packet"
@@ -39,8 +38,7 @@ func (c *Client) lost(err error) {
 		}
 	} else {
 		c.stats.ConnectFailures++
-		var re *ReasonError
-		if errors.As(err, &re) && re.Kind == ErrRefused && fatalRefusal(re.Code) {
+		if re := asReasonError(err); re != nil && re.Kind == ErrRefused && fatalRefusal(re.Code) {
 			fatal = true
 		}
 		if f := c.cfg.OnConnectFailed; f != nil {
@@ -105,20 +103,6 @@ func (c *Client) dropConn(err error) {
 	}
 	conn.Release()
 	c.conn = nil
-}
-
-// disconnectReason is the 5.0 reason code that reports err to the broker,
-// for the errors that are the broker's fault.
-func disconnectReason(err error) (ReasonCode, bool) {
-	var v *ProtocolError
-	if errors.As(err, &v) {
-		return v.Code, true
-	}
-	var pe packet.Error
-	if errors.As(err, &pe) && pe != packet.ErrIncomplete {
-		return pe.ReasonCode(), true
-	}
-	return 0, false
 }
 
 func isViolation(err error) bool {

@@ -182,10 +182,12 @@ func (c *Client) nextOp() bool {
 		var pkt []byte
 		var err error
 		if o.unsub {
-			u := packet.Unsubscribe{PacketID: pid, Filters: [][]byte{[]byte(o.filter)}}
+			c.opFilter[0] = bytesOf(o.filter)
+			u := packet.Unsubscribe{PacketID: pid, Filters: c.opFilter[:]}
 			pkt, err = u.Append(c.opBuf[:0], c.cfg.Version)
 		} else {
-			s := packet.Subscribe{PacketID: pid, Subscriptions: []packet.Subscription{{Filter: []byte(o.filter), Options: o.sub.opts}}}
+			c.opSub[0] = packet.Subscription{Filter: bytesOf(o.filter), Options: o.sub.opts}
+			s := packet.Subscribe{PacketID: pid, Subscriptions: c.opSub[:]}
 			if o.sub.id != 0 && c.subIDs {
 				s.Props.Set(packet.PropSubscriptionID)
 				s.Props.SubscriptionID = o.sub.id

@@ -126,6 +126,9 @@ func Register(srv *httpd.Server, st *stack.Stack, cfg Config) *Dashboard {
 		Buffers:      2,
 		BufferSize:   1024,
 		PingInterval: livePingInterval,
+		// The dashboard keeps no Conn past OnClose: a view that
+		// reconnects reuses a record and allocates nothing.
+		Recycle: true,
 	}, websocket.Handler{
 		OnOpen:  d.onOpen,
 		OnClose: d.onClose,

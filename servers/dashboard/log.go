@@ -92,6 +92,20 @@ func (l *Log) Printf(level Level, format string, args ...any) {
 	l.Append(level, l.fmtBuf)
 }
 
+// AppendTo appends a line that fill writes in place: fill gets the next
+// line's slot in the ring, empty, with room for MaxLineLen bytes, and
+// returns it with the text appended (strconv.AppendInt,
+// netip.Addr.AppendTo, time.Time.AppendFormat and the like), so a line
+// with numbers and addresses is formatted without allocating. Trailing
+// line breaks are dropped and a longer line is cut, as Append does; a
+// fill that goes past MaxLineLen makes append grow the line elsewhere,
+// which costs an allocation. The slot holds the oldest line until then:
+// fill must not read the log.
+func (l *Log) AppendTo(level Level, fill func(line []byte) []byte) {
+	off := int((l.next-1)%uint64(len(l.meta))) * MaxLineLen
+	appendLine(l, level, fill(l.text[off:off:off+MaxLineLen]))
+}
+
 func appendLine[S ~string | ~[]byte](l *Log, level Level, msg S) {
 	for len(msg) > 0 && (msg[len(msg)-1] == '\n' || msg[len(msg)-1] == '\r') {
 		msg = msg[:len(msg)-1]

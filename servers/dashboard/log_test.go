@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +62,39 @@ func TestLogAppendAllocatesNothing(t *testing.T) {
 		l.AppendString(LevelDebug, "tick")
 	}); a != 0 {
 		t.Fatalf("%v allocations", a)
+	}
+}
+
+// AppendTo formats in the ring's slot: numbers and addresses cost no
+// allocation, the ring wraps as with Append, and a line too long is cut.
+func TestLogAppendTo(t *testing.T) {
+	clk := reactor.NewVirtualClock(0)
+	l := NewLog(3, clk)
+	addr := netip.MustParsePrefix("192.168.7.100/24")
+	n := int64(0)
+	line := func() {
+		n++
+		l.AppendTo(LevelInfo, func(b []byte) []byte {
+			b = append(b, "address "...)
+			b = addr.AppendTo(b)
+			b = append(b, " #"...)
+			return strconv.AppendInt(b, n, 10)
+		})
+	}
+	line()
+	if a := testing.AllocsPerRun(100, line); a != 0 {
+		t.Fatalf("AppendTo: %v allocations per line", a)
+	}
+	e, ok := l.Entry(l.Next() - 1)
+	if want := "address 192.168.7.100/24 #" + strconv.FormatInt(n, 10); !ok || string(e.Msg) != want || e.Level != LevelInfo {
+		t.Fatalf("last entry %+v %q, want %q", e, e.Msg, want)
+	}
+	if e, _ := l.Entry(l.Next() - 2); string(e.Msg) != "address 192.168.7.100/24 #"+strconv.FormatInt(n-1, 10) {
+		t.Fatalf("previous entry %q", e.Msg)
+	}
+	l.AppendTo(LevelWarn, func(b []byte) []byte { return append(b, strings.Repeat("x", 2*MaxLineLen)+"\n"...) })
+	e, _ = l.Entry(l.Next() - 1)
+	if len(e.Msg) != MaxLineLen || !strings.HasSuffix(string(e.Msg), "…") {
+		t.Fatalf("long line: %d bytes %q", len(e.Msg), e.Msg)
 	}
 }

@@ -109,9 +109,8 @@ func (c *conn) giveBack() {
 }
 
 // close closes an orderly connection: TCP finishes sending what it holds
-// and closes on its own.
+// and closes on its own (detach releases the stream).
 func (c *conn) close() {
-	c.sc.Release()
 	c.detach()
 }
 
@@ -130,8 +129,9 @@ func (c *conn) detach() {
 	c.detachOnly()
 }
 
-// detachOnly is detach without the check: the slot is freed and the
-// exchange returned.
+// detachOnly is detach without the check: the stream is released (unless
+// handOver took it), the slot freed, the exchange returned and the record
+// put back on the free list.
 func (c *conn) detachOnly() {
 	if c.phase == phaseHandler && c.ex != nil {
 		// The handler answers later; its answer finds no connection and
@@ -143,8 +143,14 @@ func (c *conn) detachOnly() {
 	c.phase = phaseClosed
 	c.setList(nil, 0)
 	c.giveBack()
-	c.srv.stats.Conns--
-	if c.srv.stopping && c.srv.stats.Conns == 0 {
-		c.srv.wake()
+	if c.sc != nil {
+		// Release drops the callbacks: the record can be reused.
+		c.sc.Release()
+	}
+	srv := c.srv
+	srv.stats.Conns--
+	srv.freeConn(c)
+	if srv.stopping && srv.stats.Conns == 0 {
+		srv.wake()
 	}
 }

@@ -28,7 +28,7 @@ type conn struct {
 	// or a TLS session over it.
 	sc         stream.Conn
 	ex         *exchange
-	prev, next *conn
+	prev, next *conn // on a connList; next links the free list too
 	list       *connList
 	deadline   reactor.Instant
 	phase      uint8
@@ -465,9 +465,9 @@ func (c *conn) onClosed(err error) {
 		if f := c.sc.ConnectFuture(); c.phase == phaseAccepted && (!f.Done() || f.Err() != nil) {
 			c.srv.stats.HandshakeErrors++
 		}
-		// A TLS session reports a fatal error before its TCP
-		// connection has closed: hand both back.
-		c.sc.Release()
 	}
+	// detach hands the stream back: a TLS session reports a fatal
+	// error before its TCP connection has closed, and a TCP connection
+	// the peer reset still holds a stack record until released.
 	c.detach()
 }

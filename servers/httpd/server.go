@@ -48,6 +48,9 @@ type Server struct {
 	free []*exchange // exchanges not lent
 	made int
 
+	freeConns *conn // connection records not in use (connpool.go)
+	recs      int   // connection records made
+
 	// Connections by what their next deadline is for (see connList).
 	accepted, waiting, head, idle, io, linger connList
 
@@ -86,6 +89,8 @@ func New(st *stack.Stack, cfg Config) *Server {
 		st:  st,
 		cfg: cfg,
 		lim: limits{maxHeaders: cfg.MaxHeaders, maxURI: cfg.MaxURI},
+		// Every exchange may be free at once: release never grows it.
+		free: make([]*exchange, 0, cfg.MaxActive),
 	}
 }
 
@@ -188,11 +193,7 @@ func (s *Server) accept(tc *tcp.Conn) {
 		sc = ts
 	}
 	s.stats.Conns++
-	c := &conn{srv: s, sc: sc}
-	sc.OnReadable(c.onReadable)
-	sc.OnWritable(c.onWritable)
-	sc.OnPeerClosed(c.onPeerClosed)
-	sc.OnClosed(c.onClosed)
+	c := s.newConn(sc)
 	if over {
 		// Answer 503 and linger, reading what the client sends, so it
 		// reads the answer rather than a reset caused by its request

@@ -71,10 +71,18 @@ func (c *conn) handOver() {
 	c.srv.stats.Upgraded++
 	sc := c.sc
 	leftover := ex.buf[ex.rd:ex.n]
-	// The record goes; the stream and its callbacks now belong to adopt.
-	// The exchange is returned after adopt has copied leftover.
-	c.ex = nil
+	// The record goes back to the free list; the stream now belongs to
+	// adopt, which sets callbacks of its own: the record's are cleared
+	// first, so that none left unset calls into the record once it
+	// serves another connection. The exchange is returned after adopt
+	// has copied leftover.
+	srv := c.srv
+	sc.OnReadable(nil)
+	sc.OnWritable(nil)
+	sc.OnPeerClosed(nil)
+	sc.OnClosed(nil)
+	c.ex, c.sc = nil, nil
 	c.detach()
-	adopt(c.srv.now(), sc, leftover)
-	c.srv.release(ex)
+	adopt(srv.now(), sc, leftover)
+	srv.release(ex)
 }

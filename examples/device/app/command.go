@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"strconv"
 
 	"github.com/seed947b3480/legation/clients/mqtt"
 	"github.com/seed947b3480/legation/servers/dashboard"
@@ -72,12 +73,30 @@ func (m *mqttApp) onCommand(msg *mqtt.Message) {
 		level = dashboard.LevelWarn
 	}
 	if string(verb) == "log" {
-		log.Printf(level, "mqtt: %s", arg)
+		log.AppendTo(level, func(b []byte) []byte {
+			return append(append(b, "mqtt: "...), arg...)
+		})
 	} else {
-		log.Printf(level, "mqtt command %q: %s", p, r)
+		// Quoted, the command takes up to 4 bytes a byte: only its
+		// start and the reply's go in, so the line fits its slot.
+		log.AppendTo(level, func(b []byte) []byte {
+			b = append(b, "mqtt command "...)
+			b = strconv.AppendQuote(b, string(p[:min(len(p), maxLoggedCommand)]))
+			b = append(b, ": "...)
+			return append(b, r[:min(len(r), maxLoggedReply)]...)
+		})
 	}
 	m.c.Publish(m.replyTopic, r, mqtt.AtLeastOnce, false)
 }
+
+// What of a command and its reply goes in its log line: quoted, the
+// command takes at most 2+4*maxLoggedCommand bytes, which with the reply
+// and the words around them fits dashboard.MaxLineLen, so the line is
+// formatted in its slot without allocating.
+const (
+	maxLoggedCommand = 24
+	maxLoggedReply   = 40
+)
 
 func onOff(b bool) string {
 	if b {

@@ -27,6 +27,10 @@ const (
 	DefaultMQTTQueueBytes    = 8 << 10
 	DefaultMQTTMaxPacketSize = 8 << 10
 	DefaultDNSMaxTCPMessage  = 4 << 10
+	// DefaultMQTTTCPBuffer is the size of each of the MQTT connection's
+	// TCP rings, made once with the client when MQTTClient.TCP names no
+	// buffers, pool or dialer of its own.
+	DefaultMQTTTCPBuffer = 8 << 10
 )
 
 // Config is what examples/device's flags carry. Zero values take the
@@ -72,7 +76,9 @@ type Config struct {
 	// MQTTEvery is the telemetry interval. Default 5 s.
 	MQTTEvery time.Duration
 	// MQTTClient tunes the client (version, keep-alive, queue, packet
-	// size, TCP buffers, reconnection); Broker, Resolver, ClientID (unless
+	// size, TCP buffers, reconnection); without TCP buffers of its own
+	// the client gets two of DefaultMQTTTCPBuffer bytes, made once and
+	// used by every connection; Broker, Resolver, ClientID (unless
 	// set), Will, Seed and the callbacks are the app's. QueueBytes and
 	// MaxPacketSize default to DefaultMQTTQueueBytes and
 	// DefaultMQTTMaxPacketSize: a larger command ends the connection

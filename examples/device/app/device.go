@@ -59,10 +59,14 @@ func New(r *reactor.Reactor, st *stack.Stack, cfg Config) (*Device, error) {
 		App:            d.appFields,
 	}
 	d.srv = httpd.New(st, cfg.HTTP)
+	// Request buffers and connection records are made now, not on first
+	// use: the device's memory is taken at start.
+	d.srv.Preallocate(cfg.HTTP.MaxConns)
 	d.dash = dashboard.Register(d.srv, st, dc)
 	d.log.logs = append(d.log.logs, d.dash.Log())
 	if cfg.TLS != nil {
 		d.tls = httpd.New(st, cfg.httpsConfig())
+		d.tls.Preallocate(cfg.HTTPSMaxConns)
 		d.tlsDash = dashboard.Register(d.tls, st, dc)
 		d.log.logs = append(d.log.logs, d.tlsDash.Log())
 	}

@@ -36,8 +36,8 @@ func (d *Device) appFields(j *dashboard.JSON) {
 		j.String("mqtt_broker", d.cfg.MQTT)
 		j.String("mqtt_prefix", d.cfg.MQTTPrefix)
 		j.Uint("mqtt_telemetry", m.telemetry)
-		if m.lastErr != "" {
-			j.String("mqtt_error", m.lastErr)
+		if m.lastErr != nil {
+			j.String("mqtt_error", m.lastErr.Error())
 		}
 		j.String("led", onOff(m.led))
 		j.Uint("commands", m.commands)

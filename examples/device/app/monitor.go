@@ -2,8 +2,10 @@ package app
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 
+	"github.com/seed947b3480/legation/clients/dhcp"
 	"github.com/seed947b3480/legation/reactor"
 	"github.com/seed947b3480/legation/servers/dashboard"
 )
@@ -18,7 +20,8 @@ type monitor struct {
 	started   bool
 	addr      netip.Prefix
 	linkUp    bool
-	dhcpState string
+	dhcpState dhcp.State
+	dhcpKnown bool // dhcpState was read once
 	leaseAt   reactor.Instant
 	beats     uint64
 	nextBeat  reactor.Instant
@@ -36,9 +39,21 @@ func (m *monitor) Poll(now reactor.Instant) reactor.Instant {
 	}
 	if a := st.Addr(); a != m.addr {
 		if a.IsValid() {
-			log.Printf(dashboard.LevelInfo, "address %s (was %s), gateway %s", a, m.addr, st.Gateway())
+			gw := st.Gateway()
+			log.AppendTo(dashboard.LevelInfo, func(b []byte) []byte {
+				b = append(b, "address "...)
+				b = appendPrefix(b, a)
+				b = append(b, " (was "...)
+				b = appendPrefix(b, m.addr)
+				b = append(b, "), gateway "...)
+				return appendAddr(b, gw)
+			})
 		} else {
-			log.Printf(dashboard.LevelWarn, "address %s removed", m.addr)
+			log.AppendTo(dashboard.LevelWarn, func(b []byte) []byte {
+				b = append(b, "address "...)
+				b = appendPrefix(b, m.addr)
+				return append(b, " removed"...)
+			})
 		}
 		m.addr = a
 	}
@@ -51,14 +66,29 @@ func (m *monitor) Poll(now reactor.Instant) reactor.Instant {
 		m.linkUp = up
 	}
 	if c := m.d.cfg.DHCP; c != nil {
-		if s := c.State().String(); s != m.dhcpState {
-			if m.dhcpState != "" {
-				log.Printf(dashboard.LevelInfo, "dhcp: %s -> %s", m.dhcpState, s)
+		if s := c.State(); !m.dhcpKnown || s != m.dhcpState {
+			if m.dhcpKnown {
+				was := m.dhcpState
+				log.AppendTo(dashboard.LevelInfo, func(b []byte) []byte {
+					b = append(b, "dhcp: "...)
+					b = append(b, was.String()...)
+					b = append(b, " -> "...)
+					return append(b, s.String()...)
+				})
 			}
-			m.dhcpState = s
+			m.dhcpState, m.dhcpKnown = s, true
 		}
 		if l, ok := c.Lease(); ok && l.Start != m.leaseAt {
-			log.Printf(dashboard.LevelInfo, "dhcp: %s %s from %s for %v", l.Event, l.Addr, l.Server, l.Duration)
+			log.AppendTo(dashboard.LevelInfo, func(b []byte) []byte {
+				b = append(b, "dhcp: "...)
+				b = append(b, l.Event.String()...)
+				b = append(b, ' ')
+				b = appendPrefix(b, l.Addr)
+				b = append(b, " from "...)
+				b = appendAddr(b, l.Server)
+				b = append(b, " for "...)
+				return appendDuration(b, l.Duration)
+			})
 			m.leaseAt = l.Start
 		}
 	}
@@ -68,8 +98,18 @@ func (m *monitor) Poll(now reactor.Instant) reactor.Instant {
 		if !now.Before(m.nextBeat) {
 			m.beats++
 			h := m.d.srv.Stats()
-			log.Printf(dashboard.LevelDebug, "heartbeat %d: %d requests, %d connections, %d live views",
-				m.beats, h.Requests, h.Conns, m.d.liveViews())
+			views := m.d.liveViews()
+			log.AppendTo(dashboard.LevelDebug, func(b []byte) []byte {
+				b = append(b, "heartbeat "...)
+				b = appendUint(b, m.beats)
+				b = append(b, ": "...)
+				b = appendUint(b, h.Requests)
+				b = append(b, " requests, "...)
+				b = strconv.AppendInt(b, int64(h.Conns), 10)
+				b = append(b, " connections, "...)
+				b = strconv.AppendInt(b, int64(views), 10)
+				return append(b, " live views"...)
+			})
 			m.nextBeat = now.Add(m.every)
 		}
 		next = reactor.Min(next, m.nextBeat)

@@ -23,9 +23,13 @@ type mqttApp struct {
 	last      []byte // the last command, at most maxCommand bytes
 	tel       []byte // the telemetry message being built
 	reply     []byte // a reply being built
-	lastErr   string
+	lastErr   error  // why the last connection ended or failed, nil if none
 	stopped   *reactor.Future[struct{}]
 }
+
+// online is the status message: a package variable, so that each
+// connection does not convert the literal anew (the client copies it).
+var online = []byte("online")
 
 // maxCommand bounds a command as kept and logged.
 const maxCommand = 128
@@ -52,6 +56,13 @@ func newMQTT(d *Device) (*mqttApp, error) {
 	cfg.Will = &mqtt.Will{Topic: m.statusTopic, Payload: []byte("offline"), QoS: mqtt.AtLeastOnce, Retain: true}
 	if cfg.Seed == 0 {
 		cfg.Seed = d.cfg.seed(1)
+	}
+	if cfg.Dialer == nil && cfg.TCP.RxBuffer == nil && cfg.TCP.TxBuffer == nil && cfg.TCP.Pool == nil {
+		// Made once: every connection, reconnections included, uses
+		// them (the client aborts the old connection first), so a
+		// reconnect allocates no ring.
+		cfg.TCP.RxBuffer = make([]byte, DefaultMQTTTCPBuffer)
+		cfg.TCP.TxBuffer = make([]byte, DefaultMQTTTCPBuffer)
 	}
 	cfg.OnConnect = m.onConnect
 	cfg.OnConnectionLost = m.onLost
@@ -82,19 +93,32 @@ func (m *mqttApp) stop() *reactor.Future[struct{}] {
 }
 
 func (m *mqttApp) onConnect(sessionPresent bool) {
-	m.d.log.Printf(dashboard.LevelInfo, "mqtt: connected to %s", m.d.cfg.MQTT)
-	m.c.Publish(m.statusTopic, []byte("online"), mqtt.AtLeastOnce, true)
+	m.d.log.AppendTo(dashboard.LevelInfo, func(b []byte) []byte {
+		return append(append(b, "mqtt: connected to "...), m.d.cfg.MQTT...)
+	})
+	m.c.Publish(m.statusTopic, online, mqtt.AtLeastOnce, true)
 	m.publishTelemetry(m.d.r.Now())
 }
 
+// onLost and onFailed keep the error itself, not its text, and log it in
+// place: the client's errors (a reset, a timeout, an unreachable broker)
+// are constants whose text costs nothing, so a reconnection allocates
+// nothing here.
 func (m *mqttApp) onLost(err error) {
-	m.lastErr = err.Error()
-	m.d.log.Printf(dashboard.LevelWarn, "mqtt: connection lost: %v", err)
+	m.lastErr = err
+	m.d.log.AppendTo(dashboard.LevelWarn, func(b []byte) []byte {
+		return append(append(b, "mqtt: connection lost: "...), err.Error()...)
+	})
 }
 
 func (m *mqttApp) onFailed(err error) {
-	m.lastErr = err.Error()
-	m.d.log.Printf(dashboard.LevelWarn, "mqtt: cannot connect to %s: %v", m.d.cfg.MQTT, err)
+	m.lastErr = err
+	m.d.log.AppendTo(dashboard.LevelWarn, func(b []byte) []byte {
+		b = append(b, "mqtt: cannot connect to "...)
+		b = append(b, m.d.cfg.MQTT...)
+		b = append(b, ": "...)
+		return append(b, err.Error()...)
+	})
 }
 
 // tick publishes telemetry when it is due and answers when it next is.

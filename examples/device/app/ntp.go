@@ -99,6 +99,15 @@ func (d *Device) ntpUpdate(res sntp.Result, err error) {
 	if first {
 		level = dashboard.LevelInfo
 	}
-	d.log.Printf(level, "ntp: synced with %s: offset %v, delay %v, time %s", res.Server, res.Offset, res.Delay,
-		d.sntp.Clock().UTCAt(res.At).Format(time.RFC3339))
+	at := d.sntp.Clock().UTCAt(res.At)
+	d.log.AppendTo(level, func(b []byte) []byte {
+		b = append(b, "ntp: synced with "...)
+		b = appendAddr(b, res.Server)
+		b = append(b, ": offset "...)
+		b = appendDuration(b, res.Offset)
+		b = append(b, ", delay "...)
+		b = appendDuration(b, res.Delay)
+		b = append(b, ", time "...)
+		return at.AppendFormat(b, time.RFC3339)
+	})
 }

@@ -47,11 +47,22 @@ var (
 	epoch2026   = reactor.Instant(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC).UnixNano())
 )
 
-// FullSizes are the device stack's resources in configuration (2): the
-// HTTP server's connections, the live views', MQTT's and those closing
-// behind them.
+// deviceConfig is configuration (2)'s device, but for its DHCP client;
+// its stack is sized by Config.StackSizes, with the ARP and reassembly
+// sizes of a small device.
+func deviceConfig(pool *tcp.BufferPool) devapp.Config {
+	return devapp.Config{
+		Name: "dev-1", Link: "loopback", NTPFromStack: true,
+		MQTT: peerPrefix.Addr().String(), MQTTEvery: 5 * time.Second, Seed: 7,
+		HTTP: httpd.Config{MaxConns: 8, MaxActive: 4, BufferSize: 2048, Listen: stack.ListenConfig{Pool: pool}},
+	}
+}
+
+// fullSizes are the device stack's resources in configuration (2).
 func fullSizes() stack.Sizes {
-	return stack.Sizes{TCPConns: 24, UDPSockets: 8, ARPEntries: 4, ARPPending: 4, ReassemblySlots: 1, ReassemblyMaxSize: 1480}
+	z := deviceConfig(nil).StackSizes()
+	z.ARPEntries, z.ARPPending, z.ReassemblySlots, z.ReassemblyMaxSize = 4, 4, 1, 1480
+	return z
 }
 
 func buildFull(m *footprint.Meter, sized bool) (*fullRig, error) {
@@ -89,11 +100,9 @@ func buildFull(m *footprint.Meter, sized bool) (*fullRig, error) {
 	m.Mark("dhcp")
 	pool := tcp.NewBufferPool(4096, 16)
 	pool.Preallocate()
-	if rg.d, err = devapp.New(rg.r, rg.dev, devapp.Config{
-		Name: "dev-1", Link: "loopback", DHCP: rg.dhcp, NTPFromStack: true,
-		MQTT: peerPrefix.Addr().String(), MQTTEvery: 5 * time.Second, Seed: 7,
-		HTTP: httpd.Config{MaxConns: 8, MaxActive: 4, BufferSize: 2048, Listen: stack.ListenConfig{Pool: pool}},
-	}); err != nil {
+	dc := deviceConfig(pool)
+	dc.DHCP = rg.dhcp
+	if rg.d, err = devapp.New(rg.r, rg.dev, dc); err != nil {
 		return nil, err
 	}
 	if err := rg.d.Start(); err != nil {
@@ -339,6 +348,8 @@ type fullFigures struct {
 	ARPResolved, Renewals               uint64
 	TCPNoSlot, TCPRefused               uint64
 	TopDevice                           []string
+	WarmAllocs                          uint64   // the device's allocations in the warm-up
+	TopWarm                             []string // and their sites
 }
 
 func measureFull(warm, run time.Duration, sized bool) (fullFigures, error) {
@@ -365,6 +376,7 @@ func measureFull(warm, run time.Duration, sized bool) (fullFigures, error) {
 		return now.Add(time.Second)
 	})
 	rg.r.Spawn(traffic)
+	profStart := memRecords()
 	h0, _ := footprint.HeapAlloc()
 	rg.r.RunFor(warm)
 	h1, _ := footprint.HeapAlloc()
@@ -380,6 +392,7 @@ func measureFull(warm, run time.Duration, sized bool) (fullFigures, error) {
 	f.Mallocs = m2 - m1
 	f.AllocsPerMin = float64(f.Mallocs) / run.Minutes()
 	f.DeviceAllocs, f.TopDevice = deviceAllocs(prof0, prof1)
+	f.WarmAllocs, f.TopWarm = deviceAllocs(profStart, prof0)
 	f.DeviceAllocsPerMin = float64(f.DeviceAllocs) / run.Minutes()
 	f.Fetches, f.FetchFailures = rg.poll.ok, rg.poll.fail
 	f.Frames, f.Pings, f.WSOpens, f.Cmds, f.Telem = rg.ws.frames, rg.ws.pings, rg.ws.opens, rg.cmds, rg.telem

@@ -25,8 +25,10 @@ var binaries = flag.Bool("binaries", false, "also build examples/device for arm 
 // steady state, for configuration (1) and the full device, and the
 // stripped size of examples/device for 32-bit ARM and big-endian MIPS.
 // Configuration (1)'s bounds are asserted by footprint's
-// TestConfig1Budget; here they are only printed, beside the device's,
-// which are reported and not asserted.
+// TestConfig1Budget, the device's steady state (no allocation in the hour)
+// by TestDeviceSteadyStateAllocatesNothing; here they are only printed,
+// with the sites of the device's allocations in the first 10 minutes
+// (first use not yet moved to start) and, if any, in the hour.
 func TestFootprintReport(t *testing.T) {
 	f1, err := footprint.Measure(footprint.DefaultParams(), 10*time.Minute, time.Hour)
 	if err != nil {
@@ -66,6 +68,10 @@ func TestFootprintReport(t *testing.T) {
 		f2.Fetches, f2.FetchFailures, f2.Frames, f2.WSOpens, f2.Pings, f2.Cmds, f2.Telem, f2.Renewals, f2.TCPNoSlot, f2.TCPRefused)
 	for _, s := range f2.TopDevice {
 		fmt.Fprintf(&b, "(2) device allocation site, per hour: %s\n", s)
+	}
+	fmt.Fprintf(&b, "(2) device allocations in the first 10 min: %d\n", f2.WarmAllocs)
+	for _, s := range f2.TopWarm {
+		fmt.Fprintf(&b, "(2) device allocation site, first 10 min: %s\n", s)
 	}
 	b.WriteString("\n")
 	if !*binaries {

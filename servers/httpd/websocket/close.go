@@ -66,7 +66,9 @@ func (c *Conn) end(code CloseCode, reason []byte, abort bool) {
 	c.state = stClosed
 	g.unlink(c)
 	g.clearTimer(c)
-	c.waiting, c.readBlocked, c.closePending = false, false, false
+	// waiting stays set while c is on the queue for a buffer: Poll
+	// takes it off (and recycles it) without giving it one.
+	c.readBlocked, c.closePending = false, false
 	c.releaseBuf()
 	c.lo = nil
 	sc := c.sc
@@ -90,6 +92,7 @@ func (c *Conn) end(code CloseCode, reason []byte, abort bool) {
 			f(c, code, reason)
 		}
 	}
+	g.recycle(c)
 }
 
 // onWritable runs when the send ring gained room: a pending close frame

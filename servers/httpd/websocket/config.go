@@ -65,6 +65,14 @@ type Config struct {
 	BufferSize int
 	Buffers    int
 
+	// Recycle reuses the records of ended connections for new ones, so
+	// that adopting a connection allocates nothing once the Group has
+	// seen its peak. The application then must not use a Conn once its
+	// OnClose has returned (nor keep it past then): its record serves a
+	// later connection. Without it, a Conn stays valid (and reports
+	// itself closed) for as long as it is referenced.
+	Recycle bool
+
 	// Clock tells the time inside callbacks, to date timers started there
 	// (a Close from OnMessage, a pong): the stack (*stack.Stack) or the
 	// reactor's clock. nil dates them by the latest instant given to

@@ -68,7 +68,7 @@ type Conn struct {
 	linked       bool // on the Group's list
 	pooled       bool // mbuf came from the pool
 	busy         bool // readLoop is running: no nested runs
-	waiting      bool // waiting for a pool buffer; readLoop resumes from Poll
+	waiting      bool // on the queue for a pool buffer; readLoop resumes from Poll
 	readBlocked  bool // a ping or close waits for room in the send ring for its answer
 	eof          bool // the peer closed its side of TCP
 	active       bool // something arrived since the idle timer was last set

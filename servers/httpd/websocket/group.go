@@ -24,6 +24,7 @@ type Group struct {
 
 	timers             [tlKinds]timerList
 	waitHead, waitTail *Conn  // connections waiting for a pool buffer, oldest first
+	free               *Conn  // ended records kept for reuse (Config.Recycle), linked by next
 	spare              []byte // the largest heap message buffer, kept for the next large message
 
 	ctrl  [MaxControlPayload]byte // a control frame's payload, read whole
@@ -88,7 +89,7 @@ func (g *Group) SetClock(c Clock) {
 // arrived says so.
 func (g *Group) Adopt(now reactor.Instant, sc stream.Conn, leftover []byte) *Conn {
 	g.advance(now)
-	c := &Conn{g: g, sc: sc}
+	c := g.newConn(sc)
 	if len(leftover) > 0 {
 		c.lo = &pending{buf: append([]byte(nil), leftover...)}
 	}
@@ -96,10 +97,6 @@ func (g *Group) Adopt(now reactor.Instant, sc stream.Conn, leftover []byte) *Con
 	if g.cfg.PingInterval > 0 {
 		g.setTimer(c, tlIdle, now.Add(g.cfg.PingInterval))
 	}
-	sc.OnReadable(c.readLoop)
-	sc.OnWritable(c.onWritable)
-	sc.OnPeerClosed(c.onPeerClosed)
-	sc.OnClosed(c.onTCPClosed)
 	g.stats.Adopted++
 	if g.cfg.MaxConns > 0 && g.Len() > g.cfg.MaxConns {
 		g.stats.Refused++

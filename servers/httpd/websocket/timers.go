@@ -115,7 +115,7 @@ func (g *Group) Poll(now reactor.Instant) reactor.Instant {
 	}
 	for g.waitHead != nil {
 		c := g.waitHead
-		if c.waiting {
+		if c.state != stClosed {
 			b := g.pool.Get()
 			if b == nil {
 				break
@@ -127,6 +127,11 @@ func (g *Group) Poll(now reactor.Instant) reactor.Instant {
 			g.waitTail = nil
 		}
 		c.wnext = nil
+		if c.state == stClosed {
+			c.waiting = false
+			g.recycle(c) // it ended while queued
+			continue
+		}
 		c.readLoop()
 	}
 	g.poll = false
