@@ -80,6 +80,12 @@ type Config struct {
 	// only while they write little at a time.
 	RecordSizeLimit int
 
+	// Buffers, when set, lends the Conns their record buffers only while
+	// they hold records, so that idle connections hold none (see
+	// BufferPool); RecordSizeLimit must not exceed the pool's. nil: each
+	// Conn owns a buffer each way for its lifetime.
+	Buffers *BufferPool
+
 	// testHello replaces the ClientHello's advertised lists, for the RFC
 	// 8448 trace whose client offers groups and algorithms tlsx lacks.
 	testHello *helloShape

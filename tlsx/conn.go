@@ -69,6 +69,17 @@ type Conn struct {
 	keep       *clientHandshake // finished handshake state, for tests
 	rdChanged  bool             // the read key changed in the record being handled
 
+	// Record buffers lent by Config.Buffers (pool_conn.go): in and out
+	// may be the pool's; out is ctl, the Conn's own 64 bytes for alerts
+	// and KeyUpdates, while it holds no other.
+	pool      *BufferPool
+	poolFlags uint8 // poolWaitIn, poolWaitOut, poolReady
+	inPooled  bool
+	outPooled bool
+	noInput   bool // DiscardInput: nothing more is read
+	onBuffer  func()
+	ctl       [ctlReserve]byte
+
 	// Server side (server*.go); resumed is set by either side.
 	isServer bool
 	srv      *serverHandshake
@@ -176,15 +187,21 @@ func (c *Conn) fail(e *Error) {
 		c.leaseAlert = e.Alert // CommitWrite sends it
 	}
 	c.inStart, c.inEnd, c.rawLeft = 0, 0, 0
+	c.returnIn()
 }
 
 // Input feeds received bytes. It takes as many as fit and reports how many
 // it took: fewer than len(p) means the caller must consume plaintext (or
 // send output) and offer the rest again. The error is the connection's
-// fatal error, if processing hit one.
+// fatal error, if processing hit one, or ErrWouldBlock when it took
+// nothing because Config.Buffers had no buffer to lend (offer the bytes
+// again once OnBufferReady's function runs).
 func (c *Conn) Input(p []byte) (int, error) {
 	total := 0
-	for c.err == nil && len(p) > 0 {
+	for c.err == nil && len(p) > 0 && !c.noInput {
+		if c.in == nil && !c.borrowIn() {
+			return total, ErrWouldBlock
+		}
 		if len(c.in)-c.inEnd < len(p) {
 			c.compactIn()
 		}
@@ -199,6 +216,7 @@ func (c *Conn) Input(p []byte) (int, error) {
 		// streamed hello): then take more.
 		c.process()
 	}
+	c.returnIn()
 	return total, c.err
 }
 
@@ -259,6 +277,7 @@ func (c *Conn) Consume(n int) {
 	if c.plainOff == c.plainEnd {
 		c.plainOff, c.plainEnd = 0, 0
 		c.process()
+		c.returnIn()
 	}
 }
 
@@ -301,6 +320,7 @@ func (c *Conn) ConsumeOutput(n int) {
 		if !c.outSteady && c.complete {
 			c.settleOut() // the handshake's output is gone: shrink
 		}
+		c.returnOut()
 	}
 }
 
@@ -315,7 +335,8 @@ func (c *Conn) outRoom() int {
 }
 
 // Write encrypts p into records; it takes what fits and answers
-// ErrWouldBlock if nothing did (send output first).
+// ErrWouldBlock if nothing did (send output first, or with Config.Buffers
+// wait for OnBufferReady's function).
 func (c *Conn) Write(p []byte) (int, error) {
 	if err := c.writable(); err != nil {
 		return 0, err
@@ -362,6 +383,7 @@ func (c *Conn) CommitWrite(n int) {
 		return
 	}
 	c.leased = false
+	defer c.returnOut() // nothing committed: a pooled buffer goes back
 	if c.leaseAlert != 0 {
 		// An error came while the lease was out: its alert goes now,
 		// where the lease was, and the data does not.
@@ -394,6 +416,9 @@ func (c *Conn) writable() error {
 // writeLease is the plaintext room of the next record in out, leaving
 // ctlReserve for alerts and KeyUpdates.
 func (c *Conn) writeLease() []byte {
+	if !c.borrowOut() {
+		return nil
+	}
 	room := c.outRoom() - recordHeaderLen - 1 - aeadOverheadBytes - ctlReserve
 	if room <= 0 {
 		return nil
@@ -445,7 +470,7 @@ func (c *Conn) writeMessage(typ byte, msg []byte) bool {
 		frag, overhead = maxPlaintext, recordHeaderLen
 	}
 	need := len(msg) + (len(msg)+frag-1)/frag*overhead
-	if c.outRoom() < need && !c.growOut(need) {
+	if c.outRoom() < need && !c.growOut(need) && !(c.borrowOut() && c.outRoom() >= need) {
 		return false
 	}
 	for len(msg) > 0 {

@@ -36,6 +36,11 @@ type serverHandshake struct {
 	resumedCert bool // resumed from a ticket issued to a verified client certificate
 }
 
+// srvDone is the handshake state of every established server Conn: never
+// written, only read (by tests: the state, and whether a
+// HelloRetryRequest was sent).
+var srvDone = [2]serverHandshake{{state: srvConnected}, {state: srvConnected, hrr: true}}
+
 var defaultServerSuites = []uint16{TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256}
 
 // NewServer makes a server Conn that waits for a ClientHello: Input it
@@ -361,13 +366,19 @@ func (c *Conn) srvClientFinished(msg []byte) {
 		return
 	}
 	clientCert := hs.leaf != nil && c.cfg.ClientAuth.verify() || hs.resumedCert
-	// Keep only what tests look at; the secrets and transcript go.
-	*hs = serverHandshake{state: srvConnected, hrr: hs.hrr}
+	// The secrets and transcript go; what tests look at afterwards is
+	// shared, read-only (srvDone), so an established server keeps none of
+	// its handshake state.
+	c.srv = &srvDone[0]
+	if hs.hrr {
+		c.srv = &srvDone[1]
+	}
 	if c.cfg.TicketKeys != nil {
 		// Before complete: the ticket is the handshake's last output,
 		// and the send buffer may still grow for it.
 		c.srvSendTicket(clientCert)
 	}
+	c.resumption = nil // the one ticket is out
 	c.complete = true
 	c.handshakeDone()
 }

@@ -16,6 +16,10 @@ type Acceptor struct {
 	Config *tlsx.Config
 	// Options of each session. httpd bounds the handshake with its own
 	// HeaderTimeout, so the zero Options (no handshake timer) suit it.
+	// With Config.Buffers (a record buffer pool shared by the sessions),
+	// set Reactor too, with HandshakeTimeout -1 to keep no timer: the
+	// pool then resumes a session refused a buffer from a reactor task
+	// as soon as one is given back (pool.go).
 	Options Options
 
 	prepared *tlsx.Config // Config, with Prepare's protocols

@@ -34,6 +34,9 @@ func (c *Conn) Close() error {
 	}
 	was := c.closing
 	c.closing = closeFull
+	if c.pool != nil {
+		c.tls.DiscardInput() // its receive buffer goes back to the pool
+	}
 	switch {
 	case c.err != nil:
 		c.shutInner()
@@ -65,6 +68,9 @@ func (c *Conn) Abort() {
 	c.connect.Complete(struct{}{}, c.err)
 	c.closing = closeFull
 	c.innerShut = true
+	if c.pool != nil {
+		c.tls.Release() // both buffers back to the pool, the waits dropped
+	}
 	if !c.innerReleased {
 		c.inner.Abort()
 	}

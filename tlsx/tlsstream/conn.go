@@ -57,7 +57,9 @@ type Conn struct {
 	onReadable, onWritable, onPeerClosed func()
 	onClosed                             func(error)
 
-	timer    *reactor.Handle // the handshake deadline's task, while it runs
+	pool     *tlsx.BufferPool // the engine's Config.Buffers, nil if none (pool.go)
+	wake     func()           // innerEvent, made once
+	timer    *reactor.Handle  // the handshake deadline's task, while it runs
 	deadline reactor.Instant
 
 	err error // why the stream ended: the TLS error or the inner one
@@ -79,6 +81,7 @@ type Conn struct {
 	released       bool
 	innerReleased  bool
 	closedFired    bool
+	wantWrite      bool // a write was refused: OnWritable once it can go on (pool.go)
 }
 
 const (
@@ -102,10 +105,12 @@ func Client(inner stream.Conn, cfg *tlsx.Config, opts Options) (*Conn, error) {
 // its ConnectFuture's.
 func New(inner stream.Conn, engine *tlsx.Conn, opts Options) *Conn {
 	c := &Conn{inner: inner, tls: engine, building: true}
-	inner.OnReadable(c.innerEvent)
-	inner.OnWritable(c.innerEvent)
-	inner.OnPeerClosed(c.innerEvent)
+	c.wake = c.innerEvent
+	inner.OnReadable(c.wake)
+	inner.OnWritable(c.wake)
+	inner.OnPeerClosed(c.wake)
 	inner.OnClosed(c.innerClosed)
+	c.usePool(opts.Reactor)
 	if opts.Reactor != nil && opts.HandshakeTimeout >= 0 {
 		d := opts.HandshakeTimeout
 		if d == 0 {
@@ -246,9 +251,24 @@ func (c *Conn) Write(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
 		c.flush()
-		k, err := c.tls.Write(p[n:])
+		q := p[n:]
+		if c.pool != nil {
+			if _, err := c.tls.Write(nil); err != nil {
+				break // closed, failed or handshaking: the engine says
+			}
+			room := c.sendRoom()
+			if room <= 0 {
+				c.wantWrite = true
+				break
+			}
+			q = q[:min(len(q), room)]
+		}
+		k, err := c.tls.Write(q)
 		n += k
 		if err != nil || k == 0 {
+			if c.pool != nil {
+				c.wantWrite = true
+			}
 			c.flush()
 			if n > 0 {
 				return n, nil
@@ -257,6 +277,10 @@ func (c *Conn) Write(p []byte) (int, error) {
 		}
 	}
 	c.flush()
+	if n == 0 && len(p) > 0 {
+		_, err := c.tls.Write(nil)
+		return 0, c.writeErr(err)
+	}
 	return n, nil
 }
 
@@ -269,11 +293,27 @@ func (c *Conn) WriteLease() (first, second []byte, err error) {
 	if c.tls.Pending() > 0 {
 		c.flush()
 	}
+	room := 0
+	if c.pool != nil {
+		if _, err := c.tls.Write(nil); err != nil {
+			return nil, nil, c.writeErr(err)
+		}
+		if room = c.sendRoom(); room <= 0 {
+			c.wantWrite = true
+			return nil, nil, tcp.ErrWouldBlock
+		}
+	}
 	b, err := c.tls.WriteLease()
 	if err != nil {
+		if c.pool != nil {
+			c.wantWrite = true
+		}
 		return nil, nil, c.writeErr(err)
 	}
 	c.wleased = true
+	if c.pool != nil {
+		b = b[:min(len(b), room)]
+	}
 	return b, nil, nil
 }
 

@@ -32,11 +32,21 @@
 // does: the close_notify has said nothing more will be read, and a reset
 // could overtake it.
 //
-// Engine buffers are the tlsx.Conn's (two records each way, about 66 KiB);
-// the adapter adds a small record of state, and backpressure is the inner
-// stream's: a slow reader leaves ciphertext in the inner receive ring, a
-// slow network leaves records in the engine until the inner send ring has
-// room.
+// Engine buffers are the tlsx.Conn's (a record each way, about 36 KiB, for
+// the connection's life), or with tlsx.Config.Buffers a shared pool's,
+// borrowed only while they hold records (pool.go says how the adapter
+// keeps that free of deadlock). The adapter adds a small record of state,
+// and backpressure is the inner stream's: a slow reader leaves ciphertext
+// in the inner receive ring, a slow network leaves records in the engine
+// until the inner send ring has room (with a pool, the engine seals a
+// record only once the ring has room for it).
+//
+// The engine's clock stays tlsx.Config.Time (time.Now when nil), not
+// Options.Reactor's: it is read for certificate validity and ticket ages,
+// which need the calendar, and a virtual reactor clock starts near the
+// Unix epoch (stacktest's at 1970 plus 1000 s), where every certificate
+// would be not yet valid; on a RealClock the two agree anyway. A program
+// that simulates time sets Config.Time itself.
 //
 // The handshake deadline is the engine's (SetHandshakeDeadline, Tick): with
 // Options.Reactor set, a connection spawns a task on it for the length of

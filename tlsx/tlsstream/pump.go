@@ -127,6 +127,10 @@ func (c *Conn) settle() {
 		if c.progress&progOut != 0 && c.closing == open {
 			c.events |= evWritable
 		}
+		if c.wantWrite && c.closing == open && c.sendRoom() > 0 {
+			c.wantWrite = false
+			c.events |= evWritable
+		}
 	}
 	c.progress = 0
 	if c.closing != open && c.up && !c.wleased {
@@ -260,6 +264,7 @@ func (c *Conn) deliver() {
 func (c *Conn) innerEvent() {
 	c.pump()
 	c.deliver()
+	c.resumePool()
 }
 
 func (c *Conn) innerConnected(_ struct{}, err error) {
@@ -285,6 +290,7 @@ func (c *Conn) innerClosed(err error) {
 	c.connect.Complete(struct{}{}, c.err)
 	c.events |= evReadable | evClosed
 	c.deliver()
+	c.resumePool()
 }
 
 // hsTimer is the Conn as the reactor task that runs its handshake
