@@ -49,7 +49,7 @@ var errTCPBuffers = errors.New("http: Config.TCP must not name RxBuffer or TxBuf
 // Do, are allocated as they come.
 func New(host Host, cfg Config) (*Client, error) {
 	cfg.setDefaults()
-	c := &Client{host: host, cfg: cfg, dialer: cfg.Dialer}
+	c := &Client{host: host, cfg: cfg, dialer: cfg.Dialer, queue: newQueue()}
 	if c.dialer == nil {
 		if cfg.TCP.RxBuffer != nil || cfg.TCP.TxBuffer != nil {
 			return nil, errTCPBuffers
@@ -122,7 +122,7 @@ func (c *Client) Do(req *Request) *reactor.Future[*Response] {
 	switch {
 	case c.closed || c.closing:
 		c.refuse(req, ErrClosed)
-	case c.queue.n >= c.cfg.MaxQueued+c.cfg.MaxConns:
+	case c.queue.Len() >= c.cfg.MaxQueued+c.cfg.MaxConns:
 		c.stats.QueueFull++
 		c.refuse(req, ErrQueueFull)
 	default:
@@ -197,8 +197,8 @@ func (c *Client) shutdown() {
 			s.release(false)
 		}
 	}
-	for c.queue.head != nil {
-		c.finish(c.queue.head, ErrClosed)
+	for r := c.queue.Front(); r != nil; r = c.queue.Front() {
+		c.finish(r, ErrClosed)
 	}
 	if c.h != nil {
 		c.h.Cancel()
@@ -218,8 +218,8 @@ func (c *Client) Poll(now reactor.Instant) reactor.Instant {
 	}
 	c.now = now
 	c.inPoll = true
-	for r := c.queue.head; r != nil; {
-		next := r.next
+	for r := c.queue.Front(); r != nil; {
+		next := c.queue.Next(r)
 		if !r.armed {
 			r.armed = true
 			timeout := c.cfg.Timeout
@@ -270,13 +270,13 @@ func (c *Client) Poll(now reactor.Instant) reactor.Instant {
 // allow, and starts them. It reports whether it stopped with requests it
 // could still have started.
 func (c *Client) pump(now reactor.Instant) (more bool) {
-	budget := c.queue.n + len(c.slots) // callbacks may queue more: next turn
-	for r := c.queue.head; r != nil; {
+	budget := c.queue.Len() + len(c.slots) // callbacks may queue more: next turn
+	for r := c.queue.Front(); r != nil; {
 		if budget == 0 {
 			return true
 		}
 		budget--
-		next := r.next
+		next := c.queue.Next(r)
 		if s, reuse := c.pick(r); s != nil {
 			c.queue.remove(r)
 			if reuse {
@@ -361,7 +361,7 @@ func (c *Client) idleRoom() bool {
 // nextDeadline returns the earliest timer of the client.
 func (c *Client) nextDeadline() reactor.Instant {
 	next := reactor.Never
-	for r := c.queue.head; r != nil; r = r.next {
+	for r := c.queue.Front(); r != nil; r = c.queue.Next(r) {
 		next = reactor.Min(next, r.deadline)
 	}
 	for i := range c.slots {

@@ -1,48 +1,26 @@
 package http
 
+import "github.com/seed947b3480/legation/reactor"
+
 // queue is the FIFO of requests waiting for a connection, linked through
-// the requests themselves.
-type queue struct {
-	head, tail *Request
-	n          int
+// the requests themselves. It keeps Request.queued up to date.
+type queue struct{ reactor.List[Request] }
+
+func newQueue() queue {
+	return queue{reactor.NewList(func(r *Request) *reactor.Link[Request] { return &r.qlink })}
 }
 
 func (q *queue) pushBack(r *Request) {
-	r.next, r.prev = nil, q.tail
-	if q.tail != nil {
-		q.tail.next = r
-	} else {
-		q.head = r
-	}
-	q.tail = r
-	q.n++
+	q.PushBack(r)
 	r.queued = true
 }
 
 func (q *queue) pushFront(r *Request) {
-	r.prev, r.next = nil, q.head
-	if q.head != nil {
-		q.head.prev = r
-	} else {
-		q.tail = r
-	}
-	q.head = r
-	q.n++
+	q.PushFront(r)
 	r.queued = true
 }
 
 func (q *queue) remove(r *Request) {
-	if r.prev != nil {
-		r.prev.next = r.next
-	} else {
-		q.head = r.next
-	}
-	if r.next != nil {
-		r.next.prev = r.prev
-	} else {
-		q.tail = r.prev
-	}
-	r.next, r.prev = nil, nil
-	q.n--
+	q.Remove(r)
 	r.queued = false
 }

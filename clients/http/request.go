@@ -105,9 +105,9 @@ type Request struct {
 	urlBufs   [2][]byte // redirect targets, alternating
 	urlCur    int
 
-	next, prev *Request // the client's queue
-	queued     bool
-	slot       *conn
+	qlink  reactor.Link[Request] // the client's queue
+	queued bool
+	slot   *conn
 }
 
 // Response returns the request's response, the value its future completes

@@ -28,7 +28,7 @@ type conn struct {
 	// or a TLS session over it.
 	sc         stream.Conn
 	ex         *exchange
-	prev, next *conn // on a connList; next links the free list too
+	link       reactor.Link[conn] // on list, or on the free list
 	list       *connList
 	deadline   reactor.Instant
 	phase      uint8
@@ -41,13 +41,15 @@ type conn struct {
 
 func (c *conn) setList(l *connList, d reactor.Instant) {
 	if c.list != nil {
-		c.list.remove(c)
+		c.list.Remove(c)
+		c.list = nil
 	}
 	if l == nil {
 		return
 	}
-	wasEmpty := l.front == nil
-	l.push(c, d)
+	wasEmpty := l.Len() == 0
+	c.deadline, c.list = d, l
+	l.PushBack(c)
 	if wasEmpty {
 		c.srv.wake()
 	}

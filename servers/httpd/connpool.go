@@ -26,8 +26,7 @@ type connRec struct {
 // callbacks set on sc.
 func (s *Server) newConn(sc stream.Conn) *conn {
 	var rec *connRec
-	if c := s.freeConns; c != nil {
-		s.freeConns = c.next
+	if c := s.freeConns.PopFront(); c != nil {
 		rec = recOf(c)
 	} else {
 		rec = s.makeRec()
@@ -45,8 +44,7 @@ func (s *Server) newConn(sc stream.Conn) *conn {
 // cleared, so nothing calls into the record until it is reused.
 func (s *Server) freeConn(c *conn) {
 	c.sc = nil
-	c.next = s.freeConns
-	s.freeConns = c
+	s.freeConns.PushFront(c)
 }
 
 // recOf returns the record c is part of. Every conn is the first field

@@ -48,8 +48,8 @@ type Server struct {
 	free []*exchange // exchanges not lent
 	made int
 
-	freeConns *conn // connection records not in use (connpool.go)
-	recs      int   // connection records made
+	freeConns connList // connection records not in use (connpool.go)
+	recs      int      // connection records made
 
 	// Connections by what their next deadline is for (see connList).
 	accepted, waiting, head, idle, io, linger connList
@@ -85,13 +85,24 @@ func (s *Server) Now() reactor.Instant { return s.st.Now() }
 // Spawn it.
 func New(st *stack.Stack, cfg Config) *Server {
 	cfg = cfg.withDefaults()
-	return &Server{
+	s := &Server{
 		st:  st,
 		cfg: cfg,
 		lim: limits{maxHeaders: cfg.MaxHeaders, maxURI: cfg.MaxURI},
 		// Every exchange may be free at once: release never grows it.
 		free: make([]*exchange, 0, cfg.MaxActive),
 	}
+	for _, l := range s.lists() {
+		*l = newConnList()
+	}
+	s.freeConns = newConnList()
+	return s
+}
+
+// lists returns the server's deadline lists, in the order Poll expires
+// them.
+func (s *Server) lists() [6]*connList {
+	return [...]*connList{&s.accepted, &s.waiting, &s.idle, &s.head, &s.io, &s.linger}
 }
 
 // Handle serves method (or every method, if "") on paths matching pattern
@@ -151,7 +162,7 @@ func (s *Server) now() reactor.Instant { return s.st.Now() }
 func (s *Server) Stats() Stats {
 	st := s.stats
 	st.Active = s.made - len(s.free)
-	st.IdleConns = s.idle.n
+	st.IdleConns = s.idle.Len()
 	return st
 }
 
@@ -168,7 +179,7 @@ func (s *Server) acceptAll() {
 func (s *Server) accept(tc *tcp.Conn) {
 	s.stats.Accepted++
 	over := s.stats.Conns >= s.cfg.MaxConns || s.stopping
-	if over && s.linger.n >= s.cfg.MaxConns {
+	if over && s.linger.Len() >= s.cfg.MaxConns {
 		// Too many refused connections still lingering: no more
 		// courtesy, a reset.
 		s.stats.Overflow++
@@ -228,9 +239,9 @@ func (s *Server) lend() *exchange {
 // refusing, with 408, the connections that have been sending their heads
 // the longest: slow clients cannot hold every buffer while others wait.
 func (s *Server) evictForWaiters() {
-	for s.waiting.front != nil && s.head.front != nil {
+	for s.waiting.Len() > 0 && s.head.Len() > 0 {
 		s.stats.Evicted++
-		s.head.front.refuse(408) // its exchange goes to the first waiter
+		s.head.Front().refuse(408) // its exchange goes to the first waiter
 	}
 }
 
@@ -238,7 +249,7 @@ func (s *Server) evictForWaiters() {
 func (s *Server) release(ex *exchange) {
 	ex.resp.c = nil
 	ex.reset(0, 0)
-	if w := s.waiting.front; w != nil {
+	if w := s.waiting.Front(); w != nil {
 		w.startHead(ex)
 		w.process()
 		return
@@ -249,36 +260,32 @@ func (s *Server) release(ex *exchange) {
 // Poll runs the server's timers: it closes connections whose head, body,
 // write, idle or linger time ran out, and polls WebSocket groups.
 func (s *Server) Poll(now reactor.Instant) reactor.Instant {
-	for c := s.accepted.front; c != nil && !now.Before(c.deadline); c = s.accepted.front {
+	s.accepted.Expire(now, connDeadline, func(c *conn) {
 		s.stats.TimedOut++
 		c.close()
-	}
-	for c := s.waiting.front; c != nil && !now.Before(c.deadline); c = s.waiting.front {
+	})
+	s.waiting.Expire(now, connDeadline, func(c *conn) {
 		s.stats.TimedOut++
 		c.sc.Write(refusal(503))
 		c.lingerClose()
-	}
-	for c := s.idle.front; c != nil && !now.Before(c.deadline); c = s.idle.front {
-		c.close()
-	}
-	for c := s.head.front; c != nil && !now.Before(c.deadline); c = s.head.front {
+	})
+	s.idle.Expire(now, connDeadline, (*conn).close)
+	s.head.Expire(now, connDeadline, func(c *conn) {
 		s.stats.TimedOut++
 		c.refuse(408)
-	}
-	for c := s.io.front; c != nil && !now.Before(c.deadline); c = s.io.front {
+	})
+	s.io.Expire(now, connDeadline, func(c *conn) {
 		s.stats.TimedOut++
 		if c.phase == phaseBody {
 			c.refuse(408)
 		} else {
 			c.abort() // the client stopped reading its answer
 		}
-	}
-	for c := s.linger.front; c != nil && !now.Before(c.deadline); c = s.linger.front {
-		c.close()
-	}
+	})
+	s.linger.Expire(now, connDeadline, (*conn).close)
 	next := reactor.Never
-	for _, l := range [...]*connList{&s.accepted, &s.waiting, &s.idle, &s.head, &s.io, &s.linger} {
-		next = reactor.Min(next, l.frontDeadline())
+	for _, l := range s.lists() {
+		next = reactor.Min(next, l.FrontDeadline(connDeadline))
 	}
 	for _, t := range s.tickers {
 		next = reactor.Min(next, t.Poll(now))
@@ -304,12 +311,12 @@ func (s *Server) Shutdown() *reactor.Future[struct{}] {
 		s.ln.Close()
 	}
 	for _, l := range [...]*connList{&s.accepted, &s.idle, &s.waiting} {
-		for c := l.front; c != nil; c = l.front {
+		for c := l.Front(); c != nil; c = l.Front() {
 			c.close()
 		}
 	}
 	for _, l := range [...]*connList{&s.head, &s.io} {
-		for c := l.front; c != nil; c = c.next {
+		for c := l.Front(); c != nil; c = l.Next(c) {
 			c.closeAfter = true
 		}
 	}

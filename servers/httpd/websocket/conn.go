@@ -40,10 +40,10 @@ type Conn struct {
 	value any
 	lo    *pending // bytes the HTTP server read past the request head, read first
 
-	prev, next   *Conn // the Group's list of connections not yet closed for the app
-	tprev, tnext *Conn // the Group's timer list of kind tlist
-	wnext        *Conn // the Group's queue of connections waiting for a buffer
-	deadline     reactor.Instant
+	link     reactor.Link[Conn] // the Group's list of connections not yet closed for the app, or its free list
+	tlink    reactor.Link[Conn] // the Group's timer list of kind tlist
+	wnext    *Conn              // the Group's queue of connections waiting for a buffer
+	deadline reactor.Instant
 
 	mbuf        []byte // the message being assembled; nil between messages
 	fleft       uint64 // payload bytes of the current frame still to come

@@ -19,13 +19,12 @@ type Group struct {
 	next  reactor.Instant // the deadline Poll last answered
 	poll  bool            // inside Poll: it answers the deadline itself
 
-	head, tail *Conn // connections not yet closed for the application
-	n          int
+	conns reactor.List[Conn] // connections not yet closed for the application
 
-	timers             [tlKinds]timerList
-	waitHead, waitTail *Conn  // connections waiting for a pool buffer, oldest first
-	free               *Conn  // ended records kept for reuse (Config.Recycle), linked by next
-	spare              []byte // the largest heap message buffer, kept for the next large message
+	timers             [tlKinds]reactor.List[Conn] // by kind; tlNone's is unused
+	waitHead, waitTail *Conn                       // connections waiting for a pool buffer, oldest first
+	free               reactor.List[Conn]          // ended records kept for reuse (Config.Recycle), linked by link
+	spare              []byte                      // the largest heap message buffer, kept for the next large message
 
 	ctrl  [MaxControlPayload]byte // a control frame's payload, read whole
 	stats Stats
@@ -60,6 +59,10 @@ type Stats struct {
 func NewGroup(cfg Config, h Handler) *Group {
 	cfg = cfg.withDefaults()
 	g := &Group{cfg: cfg, h: h, pool: cfg.Pool, next: reactor.Never}
+	g.conns, g.free = reactor.NewList(connLink), reactor.NewList(connLink)
+	for k := range g.timers {
+		g.timers[k] = reactor.NewList(timerLink)
+	}
 	if g.pool == nil {
 		g.pool = tcp.NewBufferPool(cfg.BufferSize, cfg.Buffers)
 	}
@@ -125,7 +128,7 @@ func (g *Group) Broadcast(text bool, msg []byte) (sent, skipped int) {
 	var hb [MaxHeaderLen]byte
 	h := AppendFrameHeader(hb[:0], FrameHeader{Fin: true, Opcode: dataOpcode(text), Length: uint64(len(msg))})
 	total := len(h) + len(msg)
-	for c := g.head; c != nil; c = c.next {
+	for c := g.conns.Front(); c != nil; c = g.conns.Next(c) {
 		if c.state != stOpen || c.sendOpen {
 			skipped++
 			continue
@@ -154,8 +157,8 @@ func (g *Group) Broadcast(text bool, msg []byte) (sent, skipped int) {
 // many it closed.
 func (g *Group) Close(code CloseCode) int {
 	n := 0
-	for c := g.head; c != nil; {
-		next := c.next
+	for c := g.conns.Front(); c != nil; {
+		next := g.conns.Next(c)
 		if c.Close(code, "") == nil {
 			n++
 		}
@@ -165,26 +168,19 @@ func (g *Group) Close(code CloseCode) int {
 }
 
 // Len returns the connections whose OnClose has not run yet.
-func (g *Group) Len() int { return g.n }
+func (g *Group) Len() int { return g.conns.Len() }
 
 // Stats returns the Group's counters.
 func (g *Group) Stats() Stats {
 	s := g.stats
-	s.Open = g.n
+	s.Open = g.conns.Len()
 	return s
 }
 
 // link adds c to the list of connections.
 func (g *Group) link(c *Conn) {
-	c.prev, c.next = g.tail, nil
-	if g.tail != nil {
-		g.tail.next = c
-	} else {
-		g.head = c
-	}
-	g.tail = c
+	g.conns.PushBack(c)
 	c.linked = true
-	g.n++
 }
 
 // unlink removes c from the list of connections, if it is there.
@@ -192,19 +188,11 @@ func (g *Group) unlink(c *Conn) {
 	if !c.linked {
 		return
 	}
-	if c.prev != nil {
-		c.prev.next = c.next
-	} else {
-		g.head = c.next
-	}
-	if c.next != nil {
-		c.next.prev = c.prev
-	} else {
-		g.tail = c.prev
-	}
-	c.prev, c.next, c.linked = nil, nil, false
-	g.n--
+	g.conns.Remove(c)
+	c.linked = false
 }
+
+func connLink(c *Conn) *reactor.Link[Conn] { return &c.link }
 
 // clockNow is the current instant inside a callback.
 func (g *Group) clockNow() reactor.Instant {

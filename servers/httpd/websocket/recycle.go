@@ -22,8 +22,7 @@ type connRec struct {
 // its callbacks set on sc.
 func (g *Group) newConn(sc stream.Conn) *Conn {
 	var rec *connRec
-	if c := g.free; c != nil {
-		g.free = c.next
+	if c := g.free.PopFront(); c != nil {
 		rec = recOf(c)
 	} else {
 		rec = &connRec{}
@@ -48,8 +47,7 @@ func (g *Group) recycle(c *Conn) {
 		return
 	}
 	c.sc, c.value, c.lo, c.mbuf = nil, nil, nil, nil
-	c.next = g.free
-	g.free = c
+	g.free.PushFront(c)
 }
 
 // recOf returns the record c is part of. Every Conn is the first field of

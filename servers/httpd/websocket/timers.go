@@ -32,7 +32,9 @@ const (
 // returned one (the Group's own returns wake it at once).
 const bufferRetry = 10 * time.Millisecond
 
-type timerList struct{ head, tail *Conn }
+func timerLink(c *Conn) *reactor.Link[Conn] { return &c.tlink }
+
+func connDeadline(c *Conn) reactor.Instant { return c.deadline }
 
 // setTimer moves c to the tail of list kind with deadline at (never
 // earlier than the tail's, so the list stays ordered) and makes sure the
@@ -40,17 +42,11 @@ type timerList struct{ head, tail *Conn }
 func (g *Group) setTimer(c *Conn, kind uint8, at reactor.Instant) {
 	g.clearTimer(c)
 	l := &g.timers[kind]
-	if l.tail != nil && at < l.tail.deadline {
-		at = l.tail.deadline
+	if t := l.Back(); t != nil && at < t.deadline {
+		at = t.deadline
 	}
 	c.deadline, c.tlist = at, kind
-	c.tprev, c.tnext = l.tail, nil
-	if l.tail != nil {
-		l.tail.tnext = c
-	} else {
-		l.head = c
-	}
-	l.tail = c
+	l.PushBack(c)
 	g.wakeAt(at)
 }
 
@@ -59,18 +55,8 @@ func (g *Group) clearTimer(c *Conn) {
 	if c.tlist == tlNone {
 		return
 	}
-	l := &g.timers[c.tlist]
-	if c.tprev != nil {
-		c.tprev.tnext = c.tnext
-	} else {
-		l.head = c.tnext
-	}
-	if c.tnext != nil {
-		c.tnext.tprev = c.tprev
-	} else {
-		l.tail = c.tprev
-	}
-	c.tprev, c.tnext, c.tlist = nil, nil, tlNone
+	g.timers[c.tlist].Remove(c)
+	c.tlist = tlNone
 }
 
 // wakeAt makes sure the host polls by at: if that is before the deadline
@@ -94,25 +80,20 @@ func (g *Group) Poll(now reactor.Instant) reactor.Instant {
 	g.advance(now)
 	now = g.now
 	g.poll = true
-	for l := &g.timers[tlClose]; l.head != nil && l.head.deadline <= now; {
-		l.head.closeTimedOut()
-	}
-	for l := &g.timers[tlPong]; l.head != nil && l.head.deadline <= now; {
-		l.head.pongTimedOut()
-	}
-	for l := &g.timers[tlIdle]; l.head != nil && l.head.deadline <= now; {
-		c := l.head
+	g.timers[tlClose].Expire(now, connDeadline, (*Conn).closeTimedOut)
+	g.timers[tlPong].Expire(now, connDeadline, (*Conn).pongTimedOut)
+	g.timers[tlIdle].Expire(now, connDeadline, func(c *Conn) {
 		if !c.active && c.writeFrame(OpPing, true, nil, "") == nil {
 			g.stats.PingsSent++
 			g.setTimer(c, tlPong, now.Add(g.cfg.PongTimeout))
-			continue
+			return
 		}
 		// Active since the last check, or no room for a ping (the peer
 		// is not reading; TCP's user timeout covers a dead one): check
 		// again an interval from now.
 		c.active = false
 		g.setTimer(c, tlIdle, now.Add(g.cfg.PingInterval))
-	}
+	})
 	for g.waitHead != nil {
 		c := g.waitHead
 		if c.state != stClosed {
@@ -137,9 +118,7 @@ func (g *Group) Poll(now reactor.Instant) reactor.Instant {
 	g.poll = false
 	next := reactor.Never
 	for k := tlIdle; k < tlKinds; k++ {
-		if h := g.timers[k].head; h != nil {
-			next = reactor.Min(next, h.deadline)
-		}
+		next = reactor.Min(next, g.timers[k].FrontDeadline(connDeadline))
 	}
 	if g.waitHead != nil {
 		next = reactor.Min(next, now.Add(bufferRetry))
