@@ -13,9 +13,11 @@ type Config struct {
 	Addr netip.Prefix
 	// Gateway is the default router; invalid means on-link traffic only.
 	Gateway netip.Addr
-	// DNS lists name servers for the resolver; the stack only keeps them.
+	// DNS lists name servers for the resolver; the stack only keeps them,
+	// at most MaxServers (the first).
 	DNS []netip.Addr
-	// NTP lists time servers for the SNTP client; the stack only keeps them.
+	// NTP lists time servers for the SNTP client; the stack only keeps
+	// them, at most MaxServers (the first).
 	NTP []netip.Addr
 
 	// TTL of packets the stack sends. Default 64.

@@ -23,8 +23,10 @@ type Stack struct {
 
 	addr netip.Prefix
 	gw   netip.Addr
-	dns  []netip.Addr
-	ntp  []netip.Addr
+	dns  []netip.Addr // a slice of dnsBuf
+	ntp  []netip.Addr // a slice of ntpBuf
+
+	dnsBuf, ntpBuf [MaxServers]netip.Addr
 
 	probe probe
 
@@ -102,8 +104,8 @@ func New(dev hal.Device, cfg Config) (*Stack, error) {
 	}
 	s.icmpTokens = cfg.ICMPErrorsPerSecond
 	s.SetAddr(cfg.Addr, cfg.Gateway)
-	s.dns = append([]netip.Addr(nil), cfg.DNS...)
-	s.ntp = append([]netip.Addr(nil), cfg.NTP...)
+	s.SetDNS(cfg.DNS)
+	s.SetNTP(cfg.NTP)
 	return s, nil
 }
 
@@ -144,13 +146,25 @@ func (s *Stack) SetAddr(addr netip.Prefix, gw netip.Addr) {
 	s.wake()
 }
 
-// SetDNS replaces the list of name servers.
-func (s *Stack) SetDNS(servers []netip.Addr) { s.dns = append(s.dns[:0], servers...) }
+// MaxServers is how many name servers and time servers the stack keeps
+// each (Config.DNS and NTP, SetDNS, SetNTP): as many as a DHCP lease
+// carries (wire.DHCPv4MaxAddrs). The lists live in the Stack, so a new
+// lease replacing them allocates nothing. A longer list is truncated to
+// its first MaxServers, in the order given: lists are in order of
+// preference, and a resolver that tried four servers in vain would not do
+// better with a fifth.
+const MaxServers = wire.DHCPv4MaxAddrs
 
-// SetNTP replaces the list of time servers.
-func (s *Stack) SetNTP(servers []netip.Addr) { s.ntp = append(s.ntp[:0], servers...) }
+// SetDNS replaces the list of name servers, keeping at most MaxServers
+// (the first).
+func (s *Stack) SetDNS(servers []netip.Addr) { s.dns = s.dnsBuf[:copy(s.dnsBuf[:], servers)] }
 
-// NTP reports the configured time servers.
+// SetNTP replaces the list of time servers, keeping at most MaxServers
+// (the first).
+func (s *Stack) SetNTP(servers []netip.Addr) { s.ntp = s.ntpBuf[:copy(s.ntpBuf[:], servers)] }
+
+// NTP reports the configured time servers. The slice is the stack's own,
+// valid until the next SetNTP: copy it to keep it.
 func (s *Stack) NTP() []netip.Addr { return s.ntp }
 
 // Addr reports the interface address and prefix.
@@ -159,7 +173,8 @@ func (s *Stack) Addr() netip.Prefix { return s.addr }
 // Gateway reports the default router.
 func (s *Stack) Gateway() netip.Addr { return s.gw }
 
-// DNS reports the configured name servers.
+// DNS reports the configured name servers. The slice is the stack's own,
+// valid until the next SetDNS: copy it to keep it.
 func (s *Stack) DNS() []netip.Addr { return s.dns }
 
 // HardwareAddr reports the interface's MAC address.

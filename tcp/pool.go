@@ -32,6 +32,7 @@ type BufferPool struct {
 	misses      uint32
 	waiters     connQueue // connections refused a send buffer, oldest first
 	spans       [][]span  // reassembly tables lent with receive buffers, kept for reuse
+	spansMade   int       // tables made so far
 }
 
 // PoolStats is a snapshot of a BufferPool.
@@ -66,9 +67,13 @@ func (p *BufferPool) Stats() PoolStats {
 }
 
 // Preallocate makes every buffer the limit allows now, in one block, so
-// that the memory is claimed at start and never later. It does nothing
-// without a limit.
+// that the memory is claimed at start and never later. It makes as many
+// reassembly tables (lent with receive buffers) of
+// DefaultAssemblerRanges ranges, the size of a connection whose
+// Config.OutOfOrderRanges is 0; a connection asking for another size makes
+// its table on first use. It does nothing without a limit.
 func (p *BufferPool) Preallocate() {
+	p.preallocateSpans()
 	n := p.limit - p.made
 	if n <= 0 {
 		return
@@ -139,6 +144,26 @@ func (p *BufferPool) wait(c *Conn) { p.waiters.pushBack(c) }
 // unwait takes c out of the queue.
 func (p *BufferPool) unwait(c *Conn) { p.waiters.remove(c) }
 
+// preallocateSpans makes the reassembly tables of Preallocate, in one
+// block, and room to keep them all.
+func (p *BufferPool) preallocateSpans() {
+	n := p.limit - p.spansMade
+	if n <= 0 {
+		return
+	}
+	if cap(p.spans) < p.limit {
+		spans := make([][]span, len(p.spans), p.limit)
+		copy(spans, p.spans)
+		p.spans = spans
+	}
+	const k = DefaultAssemblerRanges
+	block := make([]span, n*k)
+	p.spansMade += n
+	for i := range n {
+		p.spans = append(p.spans, block[i*k:(i+1)*k:(i+1)*k])
+	}
+}
+
 // getSpans lends a reassembly table of n ranges, made if none is free:
 // a Conn borrows one with its receive buffer. Tables are kept for reuse
 // like buffers, so there are never more of a size than were out at once.
@@ -152,6 +177,7 @@ func (p *BufferPool) getSpans(n int) []span {
 			return s
 		}
 	}
+	p.spansMade++
 	return make([]span, n)
 }
 

@@ -150,3 +150,40 @@ func TestConnQueue(t *testing.T) {
 		t.Fatal("queue not empty")
 	}
 }
+
+// Preallocate makes the reassembly tables lent with receive buffers too:
+// the first time every buffer is out with its table (of the default size)
+// allocates nothing, and tables are distinct.
+func TestBufferPoolPreallocateSpans(t *testing.T) {
+	const limit = 4
+	p := NewBufferPool(256, limit)
+	p.Preallocate()
+	var held [limit][]span
+	cycle := func() {
+		for i := range held {
+			held[i] = p.getSpans(DefaultAssemblerRanges)
+		}
+		for i := range held {
+			p.putSpans(held[i])
+		}
+	}
+	if n := testing.AllocsPerRun(1, cycle); n != 0 {
+		t.Fatalf("%v allocations lending %d preallocated reassembly tables", n, limit)
+	}
+	for i := range held {
+		held[i] = p.getSpans(DefaultAssemblerRanges)
+		if len(held[i]) != DefaultAssemblerRanges || cap(held[i]) != DefaultAssemblerRanges {
+			t.Fatalf("table of len %d cap %d", len(held[i]), cap(held[i]))
+		}
+		held[i][0].start, held[i][DefaultAssemblerRanges-1].end = i, i
+	}
+	for i := range held {
+		if held[i][0].start != i || held[i][DefaultAssemblerRanges-1].end != i {
+			t.Fatal("preallocated tables overlap")
+		}
+	}
+	// Another size is made on demand, and kept.
+	if s := p.getSpans(2 * DefaultAssemblerRanges); len(s) != 2*DefaultAssemblerRanges {
+		t.Fatalf("table of %d ranges, want %d", len(s), 2*DefaultAssemblerRanges)
+	}
+}

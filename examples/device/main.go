@@ -58,6 +58,7 @@ import (
 	"github.com/seed947b3480/legation/examples/internal/netup"
 	"github.com/seed947b3480/legation/netconn"
 	"github.com/seed947b3480/legation/reactor"
+	"github.com/seed947b3480/legation/stack"
 )
 
 func main() {
@@ -70,7 +71,7 @@ func main() {
 	mqttBroker := flag.String("mqtt", "", "MQTT broker ADDR[:PORT] (1883), an address or a name (default: the demo broker on the loopback link's peer, none elsewhere; off: none)")
 	mqttPrefix := flag.String("mqtt-prefix", "", "MQTT topic prefix (default legation/NAME)")
 	mqttEvery := flag.Duration("mqtt-every", app.DefaultMQTTEvery, "MQTT telemetry interval")
-	mqttListen := flag.String("mqtt-listen", "", "loopback link: host address whose connections are forwarded to the demo broker, for mosquitto_pub/sub on the host (empty: none)")
+	mqttListen := flag.String("mqtt-listen", "", "loopback link: host address whose connections are forwarded to the demo broker, for mosquitto_pub/sub on the host, at most 4 at once (empty: none)")
 	ntp := flag.String("ntp", "", "NTP server ADDR[:PORT] (123), an address or a name (default: the DHCP lease's with -dhcp, the loopback link's peer, none elsewhere; off: none)")
 	httpsPort := flag.Uint("https-port", 443, "the device's HTTPS port (with -tls-cert)")
 	tlsCert := flag.String("tls-cert", "", "PEM certificate chain file (leaf first): serve the dashboard over HTTPS and WSS too, on -https-port")
@@ -88,13 +89,6 @@ func main() {
 		fatal(fmt.Errorf("-https-port %d: out of range or the HTTP port", *httpsPort))
 	}
 
-	env, err := link.Up()
-	if err != nil {
-		fatal(err)
-	}
-	defer env.Close()
-	r := env.Reactor
-
 	cfg := app.Config{
 		Name:       *name,
 		Model:      *model,
@@ -102,13 +96,30 @@ func main() {
 		Link:       link.Link,
 		HTTPPort:   uint16(*port),
 		Heartbeat:  *heartbeat,
-		DHCP:       env.DHCP,
 		MQTTPrefix: *mqttPrefix,
 		MQTTEvery:  *mqttEvery,
 		HTTPSPort:  uint16(*httpsPort),
 	}
 	if acc != nil {
+		// The sessions share their record buffers (see sharePool for the
+		// pool's size); the reactor is set once the link is up.
+		sharePool(acc, httpsPoolBuffers, nil)
 		cfg.TLS = acc
+	}
+	// The stack is sized up front (stack.Resources) on every link: the
+	// device's connection records are all made now.
+	link.Resources = stack.NewResources(stackSizes(cfg, link.Loopback(), *mqttBroker, *mqttListen))
+
+	env, err := link.Up()
+	if err != nil {
+		fatal(err)
+	}
+	defer env.Close()
+	r := env.Reactor
+	cfg.DHCP = env.DHCP
+	if acc != nil {
+		// The pool resumes sessions refused a buffer from a reactor task.
+		acc.Options.Reactor = r
 	}
 	if cfg.MQTT, cfg.NTP, cfg.NTPFromStack, err = servers(peerOf(env), *mqttBroker, *ntp, link.DHCP); err != nil {
 		fatal(err)
@@ -206,6 +217,27 @@ func main() {
 	}
 	stopRun()
 	<-done
+}
+
+// mqttListenConns is how many host connections -mqtt-listen bridges to
+// the demo broker at once, each dialed through the device's own stack;
+// stackSizes reserves their records.
+const mqttListenConns = 4
+
+// stackSizes is what the device's stack holds (app.Config.StackSizes)
+// before the link is up, when the MQTT broker is not yet decided: one is
+// used unless -mqtt is "off" or, off the loopback link, absent. With
+// -mqtt-listen, the bridged host connections and their closing take
+// records of the device's stack too.
+func stackSizes(cfg app.Config, loopback bool, mqttFlag, mqttListen string) stack.Sizes {
+	if mqttFlag != "off" && (mqttFlag != "" || loopback) {
+		cfg.MQTT = "broker" // only whether there is one counts
+	}
+	z := cfg.StackSizes()
+	if loopback && mqttListen != "" {
+		z.TCPConns += 2 * mqttListenConns
+	}
+	return z
 }
 
 // servers decides the MQTT broker and NTP server from the flags: "off" is

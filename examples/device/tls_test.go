@@ -114,6 +114,7 @@ func TestDeviceHTTPS(t *testing.T) {
 	}
 	st.Spawn(r)
 	peer.Spawn(r)
+	sharePool(acc, httpsPoolBuffers, r) // as main does
 	d, err := app.New(r, st, app.Config{Name: "tls-dev", Link: "loopback", TLS: acc, HTTPSPort: 8443,
 		UpdateInterval: 100 * time.Millisecond})
 	if err != nil {

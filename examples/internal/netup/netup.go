@@ -40,6 +40,19 @@ type Flags struct {
 	Fault string
 	Trace bool
 	DHCP  bool
+
+	// Resources, if set before Up, sizes the device's stack
+	// (stack.Config.Resources): a program that knows what it will hold
+	// (stack.NewResources of its sizes) makes every record at start, on
+	// any link. It is no flag. The loopback peer stays unsized.
+	Resources *stack.Resources
+}
+
+// Loopback reports whether the flags name the in-process loopback link,
+// where Up builds a peer stack too.
+func (f *Flags) Loopback() bool {
+	kind, _, _ := strings.Cut(f.Link, ":")
+	return kind == "loopback" || kind == ""
 }
 
 // Register adds the shared flags to fs.
@@ -100,7 +113,7 @@ func (f *Flags) up(env *Env) error {
 	if err != nil {
 		return err
 	}
-	cfg := stack.Config{}
+	cfg := stack.Config{Resources: f.Resources}
 	if !f.DHCP {
 		if cfg.Addr, err = parsePrefix(f.Addr, defAddr); err != nil {
 			return err

@@ -47,6 +47,11 @@ var (
 	epoch2026   = reactor.Instant(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC).UnixNano())
 )
 
+// peerTCPConns sizes the peer's stack: the dashboard poller's and live
+// view's connections, the broker's (which never releases its records: a
+// few reconnections) and those closing.
+const peerTCPConns = 32
+
 // deviceConfig is configuration (2)'s device, but for its DHCP client;
 // its stack is sized by Config.StackSizes, with the ARP and reassembly
 // sizes of a small device.
@@ -73,7 +78,12 @@ func buildFull(m *footprint.Meter, sized bool) (*fullRig, error) {
 	srv := dhcptest.New(b, dhcptest.Config{Addr: peerPrefix, PoolStart: fullDevAddr, PoolSize: 4,
 		NTP: []netip.Addr{peerPrefix.Addr()}, Lease: 2 * time.Minute, T1: time.Minute, T2: 105 * time.Second})
 	var err error
-	if rg.peer, err = stack.New(srv, stack.Config{Addr: peerPrefix, Seed: 2}); err != nil {
+	// The peer's stack is sized too: its allocations cannot be told from
+	// the device's stack's by their call stacks (both are stack.Poll
+	// under the reactor), so an unsized peer growing its tables would
+	// show up as the device's.
+	peerRes := stack.NewResources(stack.Sizes{TCPConns: peerTCPConns, UDPSockets: 4})
+	if rg.peer, err = stack.New(srv, stack.Config{Addr: peerPrefix, Seed: 2, Resources: peerRes}); err != nil {
 		return nil, err
 	}
 	rg.peer.Spawn(rg.r)
