@@ -74,8 +74,14 @@ type Figures struct {
 	SocketBuf int64 // of Start, socket buffers: TCP rings, UDP rings
 	Beyond    int64 // Start - SocketBuf
 
-	Warm, Hour   int64   // Start plus the heap's growth in the warm-up, and in the run after it
-	Mallocs      uint64  // allocations in the whole process during the run
+	Warm, Hour int64 // Start plus the heap's growth in the warm-up, and in the run after it
+	// Mallocs are the allocations during the run: with
+	// runtime.MemProfileRate 1, those Attribute counts (code outside the
+	// runtime asked for them; MallocBytes their bytes, Sites where); else
+	// every allocation in the process.
+	Mallocs      uint64
+	MallocBytes  int64
+	Sites        []string
 	AllocsPerMin float64 // Mallocs per minute of virtual time
 	Stats        Stats   // what the scenario did, warm-up and run
 }
@@ -105,11 +111,24 @@ func Measure(p Params, warm, run time.Duration) (Figures, error) {
 	h0, _ := HeapAlloc()
 	sc.Run(warm)
 	h1, m1 := HeapAlloc()
+	h1p := h1
+	// With every allocation profiled, a snapshot of the profile counts
+	// exactly what the run allocates; the heap is read again after it is
+	// taken so that the snapshot is not counted as the run's growth.
+	exact := runtime.MemProfileRate == 1
+	var p1 AllocProfile
+	if exact {
+		p1 = ReadAllocProfile()
+		h1, m1 = HeapAlloc()
+	}
 	sc.Run(run)
 	h2, m2 := HeapAlloc()
-	f.Warm = f.Start + int64(h1) - int64(h0)
+	f.Warm = f.Start + int64(h1p) - int64(h0)
 	f.Hour = f.Warm + int64(h2) - int64(h1)
 	f.Mallocs = m2 - m1
+	if exact {
+		f.Mallocs, f.MallocBytes, f.Sites = Attribute(p1, ReadAllocProfile())
+	}
 	f.AllocsPerMin = float64(f.Mallocs) / run.Minutes()
 	f.Stats = sc.Stats()
 	runtime.KeepAlive(sc)
