@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -25,14 +24,8 @@ import (
 // through hostfwd; SIGINT then stops it gracefully ("offline" on its
 // status topic, exit 0).
 func TestDeviceQEMU(t *testing.T) {
-	for _, tool := range []struct{ name, pkg string }{
-		{"qemu-system-arm", "qemu-system-arm"}, {"qemu-arm-static", "qemu-user-static"},
-		{"qemu-mips-static", "qemu-user-static"}, {"chronyd", "chrony"}, {"curl", "curl"},
-	} {
-		if _, err := exec.LookPath(tool.name); err != nil {
-			t.Skipf("interop: skipped: %s not found (Debian package %s)", tool.name, tool.pkg)
-		}
-	}
+	requireTools(t, [2]string{"qemu-system-arm", "qemu-system-arm"}, [2]string{"qemu-arm-static", "qemu-user-static"},
+		[2]string{"qemu-mips-static", "qemu-user-static"}, [2]string{"chronyd", "chrony"}, [2]string{"curl", "curl"})
 	requireMosquitto(t)
 	start := time.Now()
 	hostBroker := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), freeTCPPort(t))
@@ -257,41 +250,6 @@ func deviceQEMURun(t *testing.T, bin, qemuUser, goarch string, broker netip.Addr
 		}
 		return last == "offline"
 	})
-}
-
-// startQEMUSwitchForwarding is startQEMUSwitchListening with a hostfwd rule.
-func startQEMUSwitchForwarding(t *testing.T, listen, hostfwd string) *mqttLog {
-	t.Helper()
-	out := newMQTTLog()
-	cmd := exec.Command("qemu-system-arm", "-M", "none", "-nographic", "-monitor", "none", "-serial", "none",
-		"-netdev", "user,id=u0,hostfwd="+hostfwd,
-		"-netdev", "socket,id=s0,listen="+listen,
-		"-netdev", "hubport,id=p0,hubid=0,netdev=u0", "-netdev", "hubport,id=p1,hubid=0,netdev=s0")
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-	// QEMU is ready once a connection to it succeeds; it takes the next
-	// connection after this probe closes.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp4", listen, time.Second)
-		if err == nil {
-			c.Close()
-			return out
-		}
-		select {
-		case <-exited:
-			t.Fatalf("qemu exited: %s", out)
-		case <-time.After(20 * time.Millisecond): // a real process starting up; bounded by the deadline
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("qemu not listening on %s after 10 s: %v\n%s", listen, err, out)
-		}
-	}
 }
 
 // deviceCurl fetches url with curl on the host and returns the body; a

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/sha1"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/seed947b3480/legation/internal/netnstest"
+	"github.com/seed947b3480/legation/internal/testpki"
 )
 
 // examples/device with -tls-cert and -tls-key on a TAP link, run as a
@@ -34,15 +34,8 @@ func TestDeviceTLSExample(t *testing.T) {
 	start := time.Now()
 	pki := httpdTLSNewPKI(t)
 	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "device.crt"), filepath.Join(dir, "device.key")
-	for _, f := range []struct {
-		name string
-		b    []byte
-	}{{certFile, pki.certPEM}, {keyFile, pki.keyPEM}} {
-		if err := os.WriteFile(f.name, f.b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	certFile := testpki.WriteFile(t, dir, "device.crt", pki.certPEM)
+	keyFile := testpki.WriteFile(t, dir, "device.key", pki.keyPEM)
 	bin := filepath.Join(dir, "device")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/seed947b3480/legation/examples/device").CombinedOutput(); err != nil {
 		t.Fatalf("go build examples/device: %v\n%s", err, out)
@@ -130,15 +123,7 @@ func TestDeviceTLSExample(t *testing.T) {
 	})
 	defer raw.Close()
 	raw.SetDeadline(time.Now().Add(30 * time.Second))
-	roots := x509.NewCertPool()
-	caPEM, err := os.ReadFile(pki.caFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !roots.AppendCertsFromPEM(caPEM) {
-		t.Fatal("CA file unreadable")
-	}
-	tc := tls.Client(raw, &tls.Config{RootCAs: roots, ServerName: httpdTLSName, NextProtos: []string{"http/1.1"}})
+	tc := tls.Client(raw, &tls.Config{RootCAs: pki.roots, ServerName: httpdTLSName, NextProtos: []string{"http/1.1"}})
 	br := deviceTLSWSOpen(t, tc, "/api/live")
 	if cs := tc.ConnectionState(); cs.Version != tls.VersionTLS13 || cs.NegotiatedProtocol != "http/1.1" {
 		t.Errorf("WSS session: version %x, ALPN %q; want TLS 1.3, http/1.1", cs.Version, cs.NegotiatedProtocol)

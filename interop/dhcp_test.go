@@ -144,9 +144,7 @@ func TestDHCPDnsmasq(t *testing.T) {
 // slirp's DHCP server leases 10.0.2.15/24 with gateway 10.0.2.2 and DNS
 // 10.0.2.3.
 func TestDHCPQEMU(t *testing.T) {
-	if _, err := exec.LookPath("qemu-system-arm"); err != nil {
-		t.Skip("interop: skipped: qemu-system-arm not found (Debian package qemu-system-arm)")
-	}
+	requireTools(t, [2]string{"qemu-system-arm", "qemu-system-arm"})
 	dev, err := qemu.Listen("tcp", "127.0.0.1:0", qemu.Config{})
 	if err != nil {
 		t.Fatal(err)

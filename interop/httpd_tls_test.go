@@ -1,21 +1,13 @@
 package interop
 
 import (
-	"bufio"
 	"bytes"
-	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -25,6 +17,7 @@ import (
 	"time"
 
 	"github.com/seed947b3480/legation/internal/netnstest"
+	"github.com/seed947b3480/legation/internal/testpki"
 	"github.com/seed947b3480/legation/servers/httpd"
 	"github.com/seed947b3480/legation/servers/httpd/websocket"
 	"github.com/seed947b3480/legation/servers/httpd/websocket/wstest"
@@ -45,6 +38,7 @@ const httpdTLSName = "device.test"
 // httpdTLSPKI is the test CA (its PEM file, for curl's --cacert and
 // Python's SSL_CERT_FILE) and the device's certificate and key in PEM.
 type httpdTLSPKI struct {
+	roots           *x509.CertPool // trusts the CA
 	caFile          string
 	certPEM, keyPEM []byte
 	cert            tlsx.Certificate
@@ -54,55 +48,15 @@ type httpdTLSPKI struct {
 // for httpdTLSName and httpdAddr.
 func httpdTLSNewPKI(t *testing.T) *httpdTLSPKI {
 	t.Helper()
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "legation httpd interop CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: httpdTLSName},
-		DNSNames:     []string{httpdTLSName},
-		IPAddresses:  []net.IP{net.ParseIP(httpdAddr)},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca := testpki.NewCA(t, "legation httpd interop CA")
+	l := ca.Leaf(t, testpki.LeafOpts{Name: httpdTLSName, IPs: []net.IP{net.ParseIP(httpdAddr)}, LeafOnly: true})
 	p := &httpdTLSPKI{
-		caFile:  filepath.Join(t.TempDir(), "ca.pem"),
-		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+		roots:   ca.Pool(),
+		caFile:  testpki.WriteFile(t, t.TempDir(), "ca.pem", ca.PEM()),
+		certPEM: l.CertPEM(),
+		keyPEM:  l.KeyPEM(t),
 	}
-	if err := os.WriteFile(p.caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	var err error
 	if p.cert, err = tlsx.LoadCertificate(p.certPEM, p.keyPEM); err != nil {
 		t.Fatal(err)
 	}
@@ -292,50 +246,9 @@ func TestHTTPDTLSWebSocketPython(t *testing.T) {
 	if lerr != nil {
 		t.Fatal(lerr)
 	}
-	script, err := filepath.Abs("testdata/wsclient.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns.Name, debianPython, script, "wss://"+httpdAddr)
-	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+pki.caFile)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	took := time.Since(start)
-	if err != nil {
-		t.Fatalf("wsclient.py over wss: %v after %v\nstdout:\n%s\nstderr:\n%s", err, took, stdout.Bytes(), stderr.Bytes())
-	}
-	echoes := 0
-	byName := map[string]pyCase{}
-	sc := bufio.NewScanner(&stdout)
-	for sc.Scan() {
-		var c pyCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatalf("wsclient.py printed %q: %v", sc.Bytes(), err)
-		}
-		byName[c.Case] = c
-		if c.Error != "" {
-			t.Errorf("%s: %s", c.Case, c.Error)
-		}
-		if c.SentSHA == "" {
-			continue
-		}
-		echoes++
-		sm := recvWithin(t, echo.Messages, "the server's record of "+c.Case)
-		if sm.Text != c.Text || sm.Len != c.Sent || hex.EncodeToString(sm.Sum[:]) != c.SentSHA {
-			t.Errorf("%s: server received text=%v %d bytes; python sent text=%v %d bytes", c.Case, sm.Text, sm.Len, c.Text, c.Sent)
-		}
-		if !c.SameType || c.Got != c.Sent || c.GotSHA != c.SentSHA {
-			t.Errorf("%s: python got %d bytes %.8s; sent %d bytes %.8s", c.Case, c.Got, c.GotSHA, c.Sent, c.SentSHA)
-		}
-	}
-	t.Logf("wsclient.py over wss: %d cases, %d echoes in %v", len(byName), echoes, took.Round(time.Millisecond))
-	if want := 2*7 + 4; echoes != want {
-		t.Errorf("%d echoes reported, want %d", echoes, want)
-	}
+	cases, took := runWSClientPy(t, ns, "wss://"+httpdAddr, "SSL_CERT_FILE="+pki.caFile)
+	byName, _ := checkPyEchoes(t, cases, echo.Messages)
+	t.Logf("wsclient.py over wss: %d cases in %v", len(byName), took.Round(time.Millisecond))
 	for _, n := range []string{"ping/0", "ping/5", "ping/125"} {
 		if !byName[n].Pong {
 			t.Errorf("%s: no pong", n)

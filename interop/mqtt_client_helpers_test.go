@@ -135,17 +135,27 @@ func newMQTTDevice(t *testing.T, d *device, cfg mqtt.Config) *mqttDevice {
 // waitConnected waits for the first CONNACK (the connect future).
 func (m *mqttDevice) waitConnected(timeout time.Duration) {
 	m.t.Helper()
+	ok, err := m.connectOutcome(timeout)
+	if !ok {
+		m.t.Fatalf("mqtt: not connected within %v; stats %+v; stack %+v", timeout, m.stats(), m.d.counters())
+	}
+	if err != nil {
+		m.t.Fatalf("mqtt connect: %v; stats %+v", err, m.stats())
+	}
+}
+
+// connectOutcome waits for the first connect's outcome (the connect
+// future); ok is false if it did not come within timeout.
+func (m *mqttDevice) connectOutcome(timeout time.Duration) (ok bool, err error) {
 	done := make(chan error, 1)
 	m.d.do(func() {
 		m.c.ConnectFuture().OnComplete(func(_ struct{}, err error) { done <- err })
 	})
 	select {
 	case err := <-done:
-		if err != nil {
-			m.t.Fatalf("mqtt connect: %v; stats %+v", err, m.stats())
-		}
+		return true, err
 	case <-time.After(timeout):
-		m.t.Fatalf("mqtt: not connected within %v; stats %+v; stack %+v", timeout, m.stats(), m.d.counters())
+		return false, nil
 	}
 }
 

@@ -31,16 +31,7 @@ func freeTCPPort(t *testing.T) uint16 {
 // user-mode network and a netdev socket that connects to connect.
 func startQEMUSwitch(t *testing.T, connect string) *mqttLog {
 	t.Helper()
-	out := newMQTTLog()
-	cmd := exec.Command("qemu-system-arm", "-M", "none", "-nographic", "-monitor", "none", "-serial", "none",
-		"-netdev", "user,id=u0",
-		"-netdev", "socket,id=s0,connect="+connect,
-		"-netdev", "hubport,id=p0,hubid=0,netdev=u0", "-netdev", "hubport,id=p1,hubid=0,netdev=s0")
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	out, _ := runQEMUSwitch(t, "user,id=u0", "socket,id=s0,connect="+connect)
 	return out
 }
 
@@ -49,18 +40,20 @@ func startQEMUSwitch(t *testing.T, connect string) *mqttLog {
 // once a probe connection to it succeeds.
 func startQEMUSwitchListening(t *testing.T, listen string) *mqttLog {
 	t.Helper()
-	out := newMQTTLog()
-	cmd := exec.Command("qemu-system-arm", "-M", "none", "-nographic", "-monitor", "none", "-serial", "none",
-		"-netdev", "user,id=u0",
-		"-netdev", "socket,id=s0,listen="+listen,
-		"-netdev", "hubport,id=p0,hubid=0,netdev=u0", "-netdev", "hubport,id=p1,hubid=0,netdev=s0")
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	return startQEMUSwitchForwarding(t, listen, "")
+}
+
+// startQEMUSwitchForwarding is startQEMUSwitchListening with a hostfwd
+// rule on the user-mode network (none if hostfwd is empty).
+func startQEMUSwitchForwarding(t *testing.T, listen, hostfwd string) *mqttLog {
+	t.Helper()
+	user := "user,id=u0"
+	if hostfwd != "" {
+		user += ",hostfwd=" + hostfwd
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	out, exited := runQEMUSwitch(t, user, "socket,id=s0,listen="+listen)
+	// QEMU is ready once a connection to it succeeds; it takes the next
+	// connection after this probe closes.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp4", listen, time.Second)
@@ -79,6 +72,25 @@ func startQEMUSwitchListening(t *testing.T, listen string) *mqttLog {
 	}
 }
 
+// runQEMUSwitch starts qemu-system-arm with no machine, only a hub between
+// the netdevs user and socket (ids u0 and s0), killed at the end of the
+// test. exited is closed when the process ends.
+func runQEMUSwitch(t *testing.T, user, socket string) (out *mqttLog, exited <-chan struct{}) {
+	t.Helper()
+	out = newMQTTLog()
+	cmd := exec.Command("qemu-system-arm", "-M", "none", "-nographic", "-monitor", "none", "-serial", "none",
+		"-netdev", user, "-netdev", socket,
+		"-netdev", "hubport,id=p0,hubid=0,netdev=u0", "-netdev", "hubport,id=p1,hubid=0,netdev=s0")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	return out, done
+}
+
 // legation's MQTT client through QEMU's user-mode network reaches a
 // mosquitto on the host's loopback as 10.0.2.2, as firmware in QEMU
 // would: QoS 0, 1 and 2 up (cross-checked with mosquitto_sub on the host)
@@ -86,9 +98,7 @@ func startQEMUSwitchListening(t *testing.T, listen string) *mqttLog {
 // the same with a DHCP lease from slirp.
 func TestMQTTQEMUUserNetwork(t *testing.T) {
 	requireMosquitto(t)
-	if _, err := exec.LookPath("qemu-system-arm"); err != nil {
-		t.Skip("interop: skipped: qemu-system-arm not found (Debian package qemu-system-arm)")
-	}
+	requireTools(t, [2]string{"qemu-system-arm", "qemu-system-arm"})
 	hostBroker := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), freeTCPPort(t))
 	broker := startMosquitto(t, nil, mosquittoConfig{Addr: hostBroker})
 	viaSlirp := netip.AddrPortFrom(slirpGateway, hostBroker.Port()).String()

@@ -2,8 +2,6 @@ package interop
 
 import (
 	"bytes"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/seed947b3480/legation/clients/mqtt"
+	"github.com/seed947b3480/legation/internal/testpki"
 	"github.com/seed947b3480/legation/stream"
 	"github.com/seed947b3480/legation/tcp"
 	"github.com/seed947b3480/legation/tlsx"
@@ -36,10 +35,7 @@ var (
 func TestMQTTTLS(t *testing.T) {
 	requireMosquitto(t)
 	pki := hctNewPKI(t, net.ParseIP(mqttBrokerAddr.Addr().String()))
-	clientDER, clientKey := pki.issue(t, &x509.Certificate{
-		Subject:     pkix.Name{CommonName: "legation-device"},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	})
+	client := pki.ca.Leaf(t, testpki.LeafOpts{Name: "legation-device", Client: true, LeafOnly: true})
 	ns, d, broker := mqttTAP(t, mosquittoConfig{Extra: []string{
 		fmt.Sprintf("listener %d %s", mqttTLSAddr.Port(), mqttTLSAddr.Addr()),
 		"cafile " + pki.caFile, "certfile " + pki.certFile, "keyfile " + pki.keyFile,
@@ -102,7 +98,7 @@ func TestMQTTTLS(t *testing.T) {
 	})
 
 	t.Run("mutual", func(t *testing.T) {
-		cert := tlsx.Certificate{Chain: [][]byte{clientDER}, Key: clientKey}
+		cert := tlsx.Certificate{Chain: client.Chain, Key: client.Key}
 		dev := startMQTTDevice(t, d, mqtt.Config{Broker: mqttMTLSAddr.String(), ClientID: "legation-mtls",
 			CleanStart: true, NoReconnect: true,
 			Dialer: dialer(&tlsx.Config{RootCAs: pki.roots, Certificates: []tlsx.Certificate{cert}})})
@@ -134,15 +130,9 @@ func TestMQTTTLS(t *testing.T) {
 // expects to be an error.
 func (m *mqttDevice) connectErr(timeout time.Duration) error {
 	m.t.Helper()
-	done := make(chan error, 1)
-	m.d.do(func() {
-		m.c.ConnectFuture().OnComplete(func(_ struct{}, err error) { done <- err })
-	})
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(timeout):
+	ok, err := m.connectOutcome(timeout)
+	if !ok {
 		m.t.Fatalf("mqtt: no connect outcome within %v", timeout)
 	}
-	return nil
+	return err
 }

@@ -24,9 +24,7 @@ var (
 // its user-mode network: the stack resolves the slirp gateway by ARP, and a
 // UDP client on the host reaches the echo service through hostfwd.
 func TestQEMUUserNetwork(t *testing.T) {
-	if _, err := exec.LookPath("qemu-system-arm"); err != nil {
-		t.Skip("interop: skipped: qemu-system-arm not found (Debian package qemu-system-arm)")
-	}
+	requireTools(t, [2]string{"qemu-system-arm", "qemu-system-arm"})
 	// We listen and QEMU connects to us, so nobody has to poll for the other
 	// to be ready: the link comes up when QEMU's connection arrives.
 	dev, err := qemu.Listen("tcp", "127.0.0.1:0", qemu.Config{})

@@ -1,13 +1,8 @@
 package interop
 
 import (
-	"bufio"
 	"bytes"
-	"context"
-	"encoding/hex"
-	"encoding/json"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -63,58 +58,9 @@ func TestWebSocketPython(t *testing.T) {
 	requirePythonWebsockets(t)
 	ns, d := tcpKernelSetup(t, nil)
 	ws := startWebSocketServer(t, d)
-	script, err := filepath.Abs("testdata/wsclient.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns.Name, debianPython, script, "ws://"+httpdAddr)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	took := time.Since(start)
-	if err != nil {
-		t.Fatalf("wsclient.py: %v after %v\nstdout:\n%s\nstderr:\n%s", err, took, stdout.Bytes(), stderr.Bytes())
-	}
-	var cases []pyCase
-	sc := bufio.NewScanner(&stdout)
-	for sc.Scan() {
-		var c pyCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatalf("wsclient.py printed %q: %v", sc.Bytes(), err)
-		}
-		cases = append(cases, c)
-	}
+	cases, took := runWSClientPy(t, ns, "ws://"+httpdAddr)
 	t.Logf("wsclient.py: %d cases in %v", len(cases), took.Round(time.Millisecond))
-
-	// Every message the client sent, in order, as the server received it
-	// and as the client got it back.
-	echoes, byName := 0, map[string]pyCase{}
-	for _, c := range cases {
-		byName[c.Case] = c
-		if c.Error != "" {
-			t.Errorf("%s: %s", c.Case, c.Error)
-		}
-		if c.SentSHA == "" {
-			continue
-		}
-		echoes++
-		sm := recvWithin(t, ws.echo.Messages, "the server's record of "+c.Case)
-		if sm.Text != c.Text || sm.Len != c.Sent || hex.EncodeToString(sm.Sum[:]) != c.SentSHA {
-			t.Errorf("%s: server received text=%v %d bytes %x; python sent text=%v %d bytes %.8s", c.Case, sm.Text,
-				sm.Len, sm.Sum[:4], c.Text, c.Sent, c.SentSHA)
-		}
-		if !c.SameType || c.Got != c.Sent || c.GotSHA != c.SentSHA {
-			t.Errorf("%s: python got %d bytes %.8s (same type %v); sent %d bytes %.8s", c.Case, c.Got, c.GotSHA,
-				c.SameType, c.Sent, c.SentSHA)
-		}
-	}
-	if want := 2*7 + 4; echoes != want {
-		t.Errorf("%d echoes reported, want %d", echoes, want)
-	}
+	byName, echoes := checkPyEchoes(t, cases, ws.echo.Messages)
 
 	if h, ok := byName["handshake"]; !ok || len(h.Extensions) != 0 {
 		t.Errorf("handshake: %+v; want no extension negotiated", h)

@@ -22,13 +22,7 @@ func BenchmarkRecordRoundTrip(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				x.Write(msg)
 				move(b, x, y)
-				for {
-					l, err := y.ReadLease()
-					if err != nil {
-						break
-					}
-					y.Consume(len(l))
-				}
+				readAvailable(y)
 			}
 		})
 	}

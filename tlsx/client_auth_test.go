@@ -9,32 +9,21 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	"testing"
-	"time"
+
+	"github.com/seed947b3480/legation/internal/testpki"
 )
 
 // clientCert makes a client-auth certificate for key, issued by the test
 // CA or, with other, by a CA the server does not know.
 func clientCert(t *testing.T, key crypto.Signer, other bool) Certificate {
-	p := getPKI(t)
-	now := time.Now()
-	parent, parentKey := p.ca, p.caKey
+	ca := getPKI(t).ca
 	if other {
-		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(99), Subject: pkix.Name{CommonName: "stranger CA"},
-			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-			KeyUsage: x509.KeyUsageCertSign}
-		parent, parentKey = mkCert(t, tmpl, tmpl, k.Public(), k), k
+		ca = testpki.NewCA(t, "stranger CA")
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: "client.test"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	leaf := mkCert(t, tmpl, parent, key.Public(), parentKey)
-	return Certificate{Chain: [][]byte{leaf.Raw, parent.Raw}, Key: key}
+	l := ca.Leaf(t, testpki.LeafOpts{Name: "client.test", Key: key, Client: true})
+	return Certificate{Chain: l.Chain, Key: key}
 }
 
 func TestClientAuthGoServer(t *testing.T) {

@@ -3,16 +3,15 @@ package tlsx
 import (
 	"bufio"
 	"bytes"
-	"crypto/x509"
-	"encoding/pem"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed947b3480/legation/internal/testpki"
 )
 
 // sserver starts openssl s_server -www on a loopback port with the test
@@ -21,10 +20,7 @@ import (
 // connections.
 func sserver(t *testing.T, naccept int, args ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed (Debian package openssl)")
-	}
+	bin := lookTool(t, "openssl", "openssl")
 	dir := t.TempDir()
 	writePKIFiles(t, dir)
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
@@ -73,29 +69,17 @@ func startUntil(t *testing.T, cmd *exec.Cmd, ready func(line string) bool) {
 func writePKIFiles(t *testing.T, dir string) {
 	p := getPKI(t)
 	leaf := p.leaves["ecdsa-p256"]
-	keyDER, err := x509.MarshalPKCS8PrivateKey(leaf.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var chain bytes.Buffer
-	for _, d := range leaf.Certificate {
-		pem.Encode(&chain, &pem.Block{Type: "CERTIFICATE", Bytes: d})
-	}
-	os.WriteFile(filepath.Join(dir, "c"), chain.Bytes(), 0o600)
-	os.WriteFile(filepath.Join(dir, "k"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
-	os.WriteFile(filepath.Join(dir, "ca"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.ca.Raw}), 0o600)
+	testpki.WriteFile(t, dir, "c", testpki.CertsPEM(leaf.Certificate...))
+	testpki.WriteFile(t, dir, "k", testpki.KeyPEM(t, leaf.PrivateKey))
+	testpki.WriteFile(t, dir, "ca", p.ca.PEM())
 }
 
 // fetch runs one GET / against s_server -www through a new client made
 // from cfg and returns the page and the Conn.
 func fetch(t *testing.T, addr string, cfg *Config) ([]byte, *Conn, []byte) {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	nc := dialT(t, addr)
+	defer nc.Close() // now, not at the end of the test
 	rc := &recConn{Conn: nc}
 	c, err := NewClient(cfg)
 	if err != nil {

@@ -54,12 +54,8 @@ func goServerN(t *testing.T, cfg *tls.Config, n int, echoBytes int64) (string, <
 
 func dialRun(t *testing.T, addr string, cfg *Config, payload []byte) (*Conn, error) {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	nc := dialT(t, addr)
+	defer nc.Close() // now, not at the end of the test
 	c, err := NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)

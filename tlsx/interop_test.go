@@ -1,33 +1,26 @@
 package tlsx
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed947b3480/legation/internal/testpki"
 )
 
 // testPKI is a CA and server leaves of each key type, made once.
 type testPKI struct {
-	ca, otherCA *x509.Certificate
-	caKey       crypto.Signer
-	roots       *x509.CertPool
-	otherRoots  *x509.CertPool
-	leaves      map[string]tls.Certificate
+	ca         *testpki.CA
+	roots      *x509.CertPool
+	otherRoots *x509.CertPool
+	leaves     map[string]tls.Certificate // by testpki.KeyType's name, and "expired" (the P-256 key's)
 }
 
 var (
@@ -35,52 +28,23 @@ var (
 	pki     testPKI
 )
 
-func mkCert(t testing.TB, tmpl, parent *x509.Certificate, pub any, signer crypto.Signer) *x509.Certificate {
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func getPKI(t testing.TB) *testPKI {
 	pkiOnce.Do(func() {
-		now := time.Now()
-		mkCA := func(name string) (*x509.Certificate, crypto.Signer) {
-			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-			tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-				NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true,
-				BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-			return mkCert(t, tmpl, tmpl, k.Public(), k), k
-		}
-		pki.ca, pki.caKey = mkCA("tlsx test CA")
-		pki.otherCA, _ = mkCA("someone else")
-		pki.roots = x509.NewCertPool()
-		pki.roots.AddCert(pki.ca)
-		pki.otherRoots = x509.NewCertPool()
-		pki.otherRoots.AddCert(pki.otherCA)
+		pki.ca = testpki.NewCA(t, "tlsx test CA")
+		pki.roots = pki.ca.Pool()
+		pki.otherRoots = testpki.NewCA(t, "someone else").Pool()
 		pki.leaves = map[string]tls.Certificate{}
-		p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-		rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-		_, edKey, _ := ed25519.GenerateKey(rand.Reader)
-		keys := map[string]crypto.Signer{"ecdsa-p256": p256, "ecdsa-p384": p384, "rsa": rsaKey, "ed25519": edKey, "expired": p256}
-		serial := int64(10)
-		for name, k := range keys {
-			serial++
-			tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "server.test"},
-				DNSNames: []string{"server.test"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-				KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-			if name == "expired" {
-				tmpl.NotBefore, tmpl.NotAfter = now.Add(-48*time.Hour), now.Add(-24*time.Hour)
+		p256 := testpki.NewKey(t, testpki.ECDSAP256)
+		for _, kt := range []testpki.KeyType{testpki.ECDSAP256, testpki.ECDSAP384, testpki.RSA2048, testpki.Ed25519} {
+			o := testpki.LeafOpts{Name: "server.test", KeyType: kt}
+			if kt == testpki.ECDSAP256 {
+				o.Key = p256
 			}
-			leaf := mkCert(t, tmpl, pki.ca, k.Public(), pki.caKey)
-			pki.leaves[name] = tls.Certificate{Certificate: [][]byte{leaf.Raw, pki.ca.Raw}, PrivateKey: k, Leaf: leaf}
+			pki.leaves[kt.String()] = pki.ca.Leaf(t, o).TLS()
 		}
+		now := time.Now()
+		pki.leaves["expired"] = pki.ca.Leaf(t, testpki.LeafOpts{Name: "server.test", Key: p256,
+			NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(-24 * time.Hour)}).TLS()
 	})
 	return &pki
 }

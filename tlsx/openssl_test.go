@@ -14,10 +14,7 @@ import (
 // TestInteropOpenSSL runs openssl s_server -www pinned to one suite and
 // group and fetches its status page through the engine, verification on.
 func TestInteropOpenSSL(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed (Debian package openssl)")
-	}
+	bin := lookTool(t, "openssl", "openssl")
 	p := getPKI(t)
 	dir := t.TempDir()
 	writePKIFiles(t, dir)

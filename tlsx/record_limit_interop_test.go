@@ -109,10 +109,7 @@ func echoClient(c *Conn, nc net.Conn, payload []byte) ([32]byte, error) {
 // PKI's P-256 chain and returns its address.
 func gnutlsServer(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("gnutls-serv")
-	if err != nil {
-		t.Skip("gnutls-serv not installed (Debian package gnutls-bin)")
-	}
+	bin := lookTool(t, "gnutls-serv", "gnutls-bin")
 	dir := t.TempDir()
 	writePKIFiles(t, dir)
 	port := freePort(t)
@@ -167,10 +164,7 @@ func limitedServer(t *testing.T, p *serverPKI, nc net.Conn) (*Conn, *recordWatch
 // resend after gnutls_record_send's short write, so the test stops at the
 // first record.)
 func TestRecordSizeLimitGnuTLSClient(t *testing.T) {
-	bin, err := exec.LookPath("gnutls-cli")
-	if err != nil {
-		t.Skip("gnutls-cli not installed (Debian package gnutls-bin)")
-	}
+	bin := lookTool(t, "gnutls-cli", "gnutls-bin")
 	p := getServerPKI(t)
 	dir := t.TempDir()
 	writePKIFiles(t, dir)

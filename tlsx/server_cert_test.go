@@ -10,30 +10,17 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"testing"
-	"time"
+
+	"github.com/seed947b3480/legation/internal/testpki"
 )
 
 func TestLoadCertificate(t *testing.T) {
 	p := getServerPKI(t)
-	chainPEM := func(name string) []byte {
-		var b bytes.Buffer
-		for _, d := range p.leaves[name].Certificate {
-			pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: d})
-		}
-		return b.Bytes()
-	}
-	pkcs8 := func(k any) []byte {
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	}
+	chainPEM := func(name string) []byte { return testpki.CertsPEM(p.leaves[name].Certificate...) }
+	pkcs8 := func(k any) []byte { return testpki.KeyPEM(t, k) }
 	ecKey := p.leaves["ecdsa-p256"].PrivateKey.(*ecdsa.PrivateKey)
 	sec1, _ := x509.MarshalECPrivateKey(ecKey)
 	rsaKey := p.leaves["rsa"].PrivateKey.(*rsa.PrivateKey)
@@ -89,12 +76,8 @@ func TestNewServerRefusesBadConfig(t *testing.T) {
 // client's signature_algorithms.
 func TestServerPicksCertificate(t *testing.T) {
 	p := getServerPKI(t)
-	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	now := time.Now()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(77), Subject: pkix.Name{CommonName: "other.test"},
-		DNSNames: []string{"other.test"}, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	other := Certificate{Chain: [][]byte{mkCert(t, tmpl, p.ca, k.Public(), p.caKey).Raw}, Key: k}
+	ol := p.ca.Leaf(t, testpki.LeafOpts{Name: "other.test", LeafOnly: true})
+	other := Certificate{Chain: ol.Chain, Key: ol.Key}
 	cfg := &Config{Certificates: []Certificate{other, p.certs["rsa"], p.certs["ed25519"]}}
 	for _, tc := range []struct {
 		name   string

@@ -2,20 +2,17 @@ package tlsx
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
-	"math/big"
 	"net"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/seed947b3480/legation/internal/testpki"
 )
 
 // serverPKI adds to testPKI what server tests need: the leaves as tlsx
@@ -27,8 +24,6 @@ type serverPKI struct {
 	client, untrusted   tls.Certificate
 	clientTLSX          Certificate
 	clientCAs           *x509.CertPool
-	untrustedCA         *x509.Certificate
-	untrustedCAKey      crypto.Signer
 	clientLeafSubjectCN string
 }
 
@@ -45,23 +40,12 @@ func getServerPKI(t testing.TB) *serverPKI {
 		for name, l := range p.leaves {
 			spki.certs[name] = Certificate{Chain: l.Certificate, Key: l.PrivateKey.(crypto.Signer)}
 		}
-		now := time.Now()
-		uk, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		utmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "untrusted CA"},
-			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true,
-			BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-		spki.untrustedCA = mkCert(t, utmpl, utmpl, uk.Public(), uk)
-		spki.untrustedCAKey = uk
-		mkClient := func(serial int64, parent *x509.Certificate, parentKey crypto.Signer) tls.Certificate {
-			k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-			tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "device-7"},
-				NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-				KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-			leaf := mkCert(t, tmpl, parent, k.Public(), parentKey)
-			return tls.Certificate{Certificate: [][]byte{leaf.Raw}, PrivateKey: k, Leaf: leaf}
+		untrustedCA := testpki.NewCA(t, "untrusted CA")
+		mkClient := func(ca *testpki.CA) tls.Certificate {
+			return ca.Leaf(t, testpki.LeafOpts{Name: "device-7", Client: true, LeafOnly: true}).TLS()
 		}
-		spki.client = mkClient(100, p.ca, p.caKey)
-		spki.untrusted = mkClient(101, spki.untrustedCA, uk)
+		spki.client = mkClient(p.ca)
+		spki.untrusted = mkClient(untrustedCA)
 		spki.clientTLSX = Certificate{Chain: spki.client.Certificate, Key: spki.client.PrivateKey.(crypto.Signer)}
 		spki.clientCAs = p.roots
 	})

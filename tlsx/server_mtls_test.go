@@ -87,7 +87,7 @@ func TestServerCertificateRequestCAs(t *testing.T) {
 	if err != nil || r.err != nil {
 		t.Fatalf("server %v client %v", err, r.err)
 	}
-	if len(seen) != 1 || !bytes.Equal(seen[0], p.ca.RawSubject) {
+	if len(seen) != 1 || !bytes.Equal(seen[0], p.ca.Cert.RawSubject) {
 		t.Fatalf("AcceptableCAs = %q", seen)
 	}
 }

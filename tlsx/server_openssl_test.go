@@ -3,14 +3,13 @@ package tlsx
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/seed947b3480/legation/internal/testpki"
 )
 
 // TestServerOpenSSLClient runs openssl s_client against the tlsx server:
@@ -18,30 +17,12 @@ import (
 // resumption with -sess_out/-sess_in. The server echoes what s_client
 // reads from stdin and closes; s_client prints it.
 func TestServerOpenSSLClient(t *testing.T) {
-	bin, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed (Debian package openssl)")
-	}
+	bin := lookTool(t, "openssl", "openssl")
 	p := getServerPKI(t)
 	dir := t.TempDir()
-	write := func(name string, blocks ...*pem.Block) string {
-		var b bytes.Buffer
-		for _, blk := range blocks {
-			pem.Encode(&b, blk)
-		}
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	caFile := write("ca.pem", &pem.Block{Type: "CERTIFICATE", Bytes: p.ca.Raw})
-	keyDER, err := x509.MarshalPKCS8PrivateKey(p.client.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientCert := write("client.pem", &pem.Block{Type: "CERTIFICATE", Bytes: p.client.Certificate[0]})
-	clientKey := write("client.key", &pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
+	caFile := testpki.WriteFile(t, dir, "ca.pem", p.ca.PEM())
+	clientCert := testpki.WriteFile(t, dir, "client.pem", testpki.CertsPEM(p.client.Certificate[0]))
+	clientKey := testpki.WriteFile(t, dir, "client.key", testpki.KeyPEM(t, p.client.PrivateKey))
 	sess := filepath.Join(dir, "sess")
 	keys, err := NewTicketKeys(nil)
 	if err != nil {

@@ -2,16 +2,12 @@ package tlsbench
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
+	"fmt"
 	"sync"
-	"time"
+
+	"github.com/seed947b3480/legation/internal/testpki"
 )
 
 // serverName is the name in every leaf's SAN, sent in SNI and checked by
@@ -56,61 +52,18 @@ func getPKI() (*pki, error) {
 	return pkiVal, pkiErr
 }
 
-func makePKI() (*pki, error) {
-	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "tlsbench test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
-	if err != nil {
-		return nil, err
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, err
-	}
-	p := &pki{caDER: caDER, roots: x509.NewCertPool(), leaves: map[certKind]leaf{}}
-	p.roots.AddCert(ca)
-	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, err
-	}
-	for i, k := range []struct {
-		kind certKind
-		key  crypto.Signer
-	}{{certECDSA, ecKey}, {certRSA, rsaKey}} {
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(int64(2 + i)),
-			Subject:      pkix.Name{CommonName: serverName},
-			DNSNames:     []string{serverName},
-			NotBefore:    now.Add(-time.Hour),
-			NotAfter:     now.Add(24 * time.Hour),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+// makePKI returns testpki's panic (a broken crypto/rand) as an error.
+func makePKI() (p *pki, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("%v", r)
 		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, k.key.Public(), caKey)
-		if err != nil {
-			return nil, err
-		}
-		parsed, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, err
-		}
-		p.leaves[k.kind] = leaf{chain: [][]byte{der, caDER}, key: k.key, parsed: parsed}
+	}()
+	ca := testpki.NewCA(nil, "tlsbench test CA")
+	p = &pki{caDER: ca.DER, roots: ca.Pool(), leaves: map[certKind]leaf{}}
+	for kind, kt := range map[certKind]testpki.KeyType{certECDSA: testpki.ECDSAP256, certRSA: testpki.RSA2048} {
+		l := ca.Leaf(nil, testpki.LeafOpts{Name: serverName, KeyType: kt})
+		p.leaves[kind] = leaf{chain: l.Chain, key: l.Key, parsed: l.Cert}
 	}
 	return p, nil
 }

@@ -2,18 +2,13 @@ package http
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"errors"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	nethttp "net/http"
 	"net/netip"
@@ -21,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed947b3480/legation/internal/testpki"
 	"github.com/seed947b3480/legation/netconn"
 	"github.com/seed947b3480/legation/stream"
 	"github.com/seed947b3480/legation/tcp"
@@ -117,30 +113,6 @@ func (l *lazyDialer) Dial(remote netip.AddrPort, name string) (stream.Conn, erro
 // trusts it.
 func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "10.9.0.1"},
-		IPAddresses:           []net.IP{net.IP(serverAddr.AsSlice())},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(c)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+	c := testpki.SelfSigned(t, testpki.LeafOpts{Name: "10.9.0.1", IPs: []net.IP{net.IP(serverAddr.AsSlice())}})
+	return c.TLS(), c.Pool()
 }

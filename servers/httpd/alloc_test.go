@@ -10,7 +10,13 @@ import (
 // nothing once the connection is up.
 func TestKeepAliveRequestAllocatesNothing(t *testing.T) {
 	n := helloServer(t, Config{})
-	c := n.dial()
+	requestAllocatesNothing(t, n, n.dial())
+}
+
+// requestAllocatesNothing sends keep-alive GETs on c (after a warm-up)
+// and fails the test if one allocates.
+func requestAllocatesNothing(t *testing.T, n *testNet, c *client) {
+	t.Helper()
 	req := "GET /api/items/42 HTTP/1.1\r\nHost: x\r\n\r\n"
 	want := []byte(`{"id":"42"}`)
 	done := func() bool { return bytes.HasSuffix(c.got.Bytes(), want) }

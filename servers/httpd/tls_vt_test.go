@@ -70,22 +70,7 @@ func TestHTTPSKeepAlive(t *testing.T) {
 func TestHTTPSKeepAliveRequestAllocatesNothing(t *testing.T) {
 	n, pki := httpsServer(t, Config{})
 	c, _ := n.dialTLS(pki)
-	req := "GET /api/items/42 HTTP/1.1\r\nHost: x\r\n\r\n"
-	want := []byte(`{"id":"42"}`)
-	done := func() bool { return bytes.HasSuffix(c.got.Bytes(), want) }
-	roundTrip := func() {
-		c.got.Reset()
-		c.send(req)
-		if !n.r.RunUntil(time.Second, done) {
-			t.Fatalf("no answer: %q", c.got.Bytes())
-		}
-	}
-	for range 10 {
-		roundTrip()
-	}
-	if a := testing.AllocsPerRun(200, roundTrip); a != 0 {
-		t.Fatalf("%v allocations per request", a)
-	}
+	requestAllocatesNothing(t, n, c)
 }
 
 // The handshake counts against HeaderTimeout: a client that starts a

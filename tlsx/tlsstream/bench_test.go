@@ -21,21 +21,10 @@ func BenchmarkRecordThroughStacks(b *testing.B) {
 			v.accept(v.serverConfig(), Options{}, func(c *Conn) { srv = c })
 			cli := v.dial(&tlsx.Config{RootCAs: v.pki.roots, ServerName: "server.test", CipherSuites: []uint16{s.suite}},
 				256<<10, 256<<10, Options{})
-			if !v.run(time.Minute, func() bool { return srv != nil && srv.ConnectFuture().Done() && cli.ConnectFuture().Done() }) {
-				b.Fatal("no handshake")
-			}
+			v.handshake(b, &srv, cli)
 			msg := make([]byte, 16<<10)
 			got, want := 0, 0
-			srv.OnReadable(func() {
-				for {
-					p, err := srv.ReadLease()
-					if err != nil {
-						return
-					}
-					got += len(p)
-					srv.Consume(len(p))
-				}
-			})
+			srv.OnReadable(countReads(srv, &got))
 			done := func() bool { return got == want }
 			b.SetBytes(int64(len(msg)))
 			b.ReportAllocs()

@@ -82,6 +82,30 @@ func (v *vpair) run(limit time.Duration, cond func() bool) bool {
 	return v.p.R.RunUntil(limit, cond)
 }
 
+// handshake runs until the server end (*srv, set by accept's ready) and
+// cli have both finished their handshakes.
+func (v *vpair) handshake(tb testing.TB, srv **Conn, cli *Conn) {
+	tb.Helper()
+	if !v.run(time.Minute, func() bool { return *srv != nil && (*srv).ConnectFuture().Done() && cli.ConnectFuture().Done() }) {
+		tb.Fatal("no handshake")
+	}
+}
+
+// countReads is an OnReadable callback for c: it consumes all c has to
+// read and adds the byte count to *n.
+func countReads(c *Conn, n *int) func() {
+	return func() {
+		for {
+			p, err := c.ReadLease()
+			if err != nil {
+				return
+			}
+			*n += len(p)
+			c.Consume(len(p))
+		}
+	}
+}
+
 // 1 MiB each way between the adapter's client and server, through send
 // rings of 1 KiB and receive rings of 2 KiB on both ends (a record is up to
 // 16 KiB), in virtual time.
@@ -154,21 +178,10 @@ func TestZeroAllocsPerRecord(t *testing.T) {
 	var srv *Conn
 	v.accept(v.serverConfig(), Options{}, func(s *Conn) { srv = s })
 	cli := v.dial(&tlsx.Config{RootCAs: v.pki.roots, ServerName: "server.test"}, 64<<10, 64<<10, Options{})
-	if !v.run(time.Minute, func() bool { return srv != nil && srv.ConnectFuture().Done() && cli.ConnectFuture().Done() }) {
-		t.Fatal("no handshake")
-	}
+	v.handshake(t, &srv, cli)
 	msg := make([]byte, 16<<10)
 	got := 0
-	drain := func() {
-		for {
-			p, err := srv.ReadLease()
-			if err != nil {
-				return
-			}
-			got += len(p)
-			srv.Consume(len(p))
-		}
-	}
+	drain := countReads(srv, &got)
 	srv.OnReadable(drain)
 	want := 0
 	done := func() bool { return got == want }

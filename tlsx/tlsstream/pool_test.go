@@ -150,21 +150,10 @@ func TestPoolZeroAllocsPerRecord(t *testing.T) {
 	var srv *Conn
 	v.accept(scfg, opts, func(s *Conn) { srv = s })
 	cli := v.dial(&tlsx.Config{RootCAs: v.pki.roots, ServerName: "server.test", Buffers: pool}, 64<<10, 64<<10, opts)
-	if !v.run(time.Minute, func() bool { return srv != nil && srv.ConnectFuture().Done() && cli.ConnectFuture().Done() }) {
-		t.Fatal("no handshake")
-	}
+	v.handshake(t, &srv, cli)
 	msg := make([]byte, 16<<10)
 	got := 0
-	srv.OnReadable(func() {
-		for {
-			p, err := srv.ReadLease()
-			if err != nil {
-				return
-			}
-			got += len(p)
-			srv.Consume(len(p))
-		}
-	})
+	srv.OnReadable(countReads(srv, &got))
 	want := 0
 	round := func() {
 		n, err := cli.Write(msg)
