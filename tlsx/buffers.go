@@ -186,7 +186,9 @@ func (c *Conn) fixedFor() int {
 // the pool's and not counted: an idle Conn then holds about 2.3 KiB with
 // AES-GCM, 0.9 KiB with ChaCha20-Poly1305, plus a client's server chain. During
 // the handshake the key exchange and the transcript
-// hold more, and the send buffer holds the whole flight.
+// hold more, and the send buffer holds the whole flight. The fixed part
+// (the Conn and its cipher state) is measured on 64-bit targets; 32-bit
+// ones hold less, so there the estimate errs high.
 func (c *Conn) MemoryFootprint() int {
 	n := c.fixedFor() + cap(c.hsBuf) + 24*cap(c.peerCerts)
 	if !c.inPooled {
