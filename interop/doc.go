@@ -11,6 +11,6 @@
 // mosquitto_sub and mosquitto_pub). The tests need root and Debian packages
 // (iproute2, iputils-ping, qemu-system-arm, tshark, dnsmasq-base, chrony,
 // bind9-dnsutils, curl, nftables, python3-websockets, chromium, mosquitto,
-// mosquitto-clients) that .ci/run installs; without them they skip and say
+// mosquitto-clients) that scripts/deps.sh installs; without them they skip and say
 // why.
 package interop

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test legation has: formatting and vet, the unit and interop
-# tests (the TAP and QEMU ones need root and the Debian packages that
-# .ci/run installs; without them they skip and say why), the wire/stack/udp
+# Runs every test legation has, after installing the Debian packages the
+# tests use (scripts/deps.sh, as root; LEGATION_NO_DEPS=1 skips it):
+# formatting and vet, the unit and interop tests (the TAP and QEMU ones
+# need root and those packages; without them they skip and say why), the wire/stack/udp
 # tests as big-endian MIPS and 32-bit ARM binaries under qemu-user, each fuzz
 # target briefly, and the examples end to end. Artifacts (the dashboard
 # screenshot) go to ./artifacts.
@@ -16,6 +17,11 @@ export LEGATION_ARTIFACTS="${LEGATION_ARTIFACTS:-$PWD/artifacts}"
 mkdir -p "$LEGATION_ARTIFACTS"
 
 step() { printf '\n== %s\n' "$*"; }
+
+if [ -z "${LEGATION_NO_DEPS:-}" ]; then
+  step "Debian packages the tests use"
+  ./scripts/deps.sh
+fi
 
 step "gofmt"
 bad=$(gofmt -l .)
