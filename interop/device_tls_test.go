@@ -2,15 +2,12 @@ package interop
 
 import (
 	"bufio"
-	"crypto/sha1"
 	"crypto/tls"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/seed947b3480/legation/internal/netnstest"
 	"github.com/seed947b3480/legation/internal/testpki"
+	"github.com/seed947b3480/legation/servers/httpd/websocket/wstest"
 )
 
 // examples/device with -tls-cert and -tls-key on a TAP link, run as a
@@ -124,7 +122,10 @@ func TestDeviceTLSExample(t *testing.T) {
 	defer raw.Close()
 	raw.SetDeadline(time.Now().Add(30 * time.Second))
 	tc := tls.Client(raw, &tls.Config{RootCAs: pki.roots, ServerName: httpdTLSName, NextProtos: []string{"http/1.1"}})
-	br := deviceTLSWSOpen(t, tc, "/api/live")
+	br, err := wstest.Open(tc, httpdTLSName, "/api/live")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if cs := tc.ConnectionState(); cs.Version != tls.VersionTLS13 || cs.NegotiatedProtocol != "http/1.1" {
 		t.Errorf("WSS session: version %x, ALPN %q; want TLS 1.3, http/1.1", cs.Version, cs.NegotiatedProtocol)
 	}
@@ -158,60 +159,13 @@ func TestDeviceTLSExample(t *testing.T) {
 	t.Logf("built in %v, whole test %v", built.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 }
 
-// deviceTLSWSOpen sends a WebSocket opening handshake for path on c and
-// checks the 101 answer (RFC 6455 4.1).
-func deviceTLSWSOpen(t *testing.T, c net.Conn, path string) *bufio.Reader {
+// deviceTLSWSRead reads one unfragmented, unmasked server frame: its
+// opcode and payload.
+func deviceTLSWSRead(t *testing.T, br io.Reader) (byte, []byte) {
 	t.Helper()
-	key := base64.StdEncoding.EncodeToString([]byte("legation-device!"))
-	req := "GET " + path + " HTTP/1.1\r\nHost: " + httpdTLSName + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := io.WriteString(c, req); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
+	f, err := wstest.ReadFrame(br, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	if resp.StatusCode != 101 || resp.Header.Get("Sec-WebSocket-Accept") != base64.StdEncoding.EncodeToString(sum[:]) {
-		t.Fatalf("upgrade of %s: %s %v", path, resp.Status, resp.Header)
-	}
-	return br
-}
-
-// deviceTLSWSRead reads one unfragmented, unmasked server frame: its
-// opcode and payload.
-func deviceTLSWSRead(t *testing.T, br *bufio.Reader) (byte, []byte) {
-	t.Helper()
-	var h [2]byte
-	if _, err := io.ReadFull(br, h[:]); err != nil {
-		t.Fatal(err)
-	}
-	if h[0]&0x80 == 0 || h[1]&0x80 != 0 {
-		t.Fatalf("frame header %x: want a final unmasked frame", h)
-	}
-	n := uint64(h[1] & 0x7f)
-	switch n {
-	case 126:
-		var l [2]byte
-		if _, err := io.ReadFull(br, l[:]); err != nil {
-			t.Fatal(err)
-		}
-		n = uint64(binary.BigEndian.Uint16(l[:]))
-	case 127:
-		var l [8]byte
-		if _, err := io.ReadFull(br, l[:]); err != nil {
-			t.Fatal(err)
-		}
-		n = binary.BigEndian.Uint64(l[:])
-	}
-	if n > 1<<20 {
-		t.Fatalf("frame of %d bytes", n)
-	}
-	m := make([]byte, n)
-	if _, err := io.ReadFull(br, m); err != nil {
-		t.Fatal(err)
-	}
-	return h[0] & 0x0f, m
+	return f.Opcode(), f.Payload
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/json"
@@ -9,17 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/seed947b3480/legation/examples/device/app"
-	"github.com/seed947b3480/legation/hal/loopback"
-	"github.com/seed947b3480/legation/netconn"
-	"github.com/seed947b3480/legation/reactor"
-	"github.com/seed947b3480/legation/stack"
 	"github.com/seed947b3480/legation/tlsx"
 )
 
@@ -46,52 +40,11 @@ const (
 // as connections a buffer is never held across turns (tlsstream's own
 // tests cover the wait).
 func TestDeviceHTTPSSharedPool(t *testing.T) {
-	roots, certFile, keyFile := testPKI(t)
-	acc, err := loadTLS(certFile, keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, b := loopback.NewPair(loopback.Config{})
-	r := reactor.New(reactor.NewRealClock())
-	cfg := app.Config{Name: "pool-dev", Link: "loopback", HTTPSPort: 8443, UpdateInterval: 50 * time.Millisecond}
-	pool := sharePool(acc, poolTestBuffers, r)
-	cfg.TLS = acc
-	// Sized as main sizes the device's stack.
-	st, err := stack.New(a, stack.Config{Addr: testDevAddr, Seed: 1,
-		Resources: stack.NewResources(stackSizes(cfg, true, "off", ""))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	peer, err := stack.New(b, stack.Config{Addr: testPeerAddr, Seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Spawn(r)
-	peer.Spawn(r)
-	d, err := app.New(r, st, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); r.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	onReactor := func(f func()) {
-		ran := make(chan struct{})
-		r.Post(func() { f(); close(ran) })
-		<-ran
-	}
-
-	secure, err := startForwarder("127.0.0.1:0", netconn.New(peer, r, netconn.Config{}), netip.AddrPortFrom(testDevAddr.Addr(), 8443))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { secure.stopAccepting(); secure.closeAll(2 * time.Second) }()
+	rg := newTLSRig(t, app.Config{Name: "pool-dev", Link: "loopback", HTTPSPort: 8443, UpdateInterval: 50 * time.Millisecond},
+		poolTestBuffers, true)
+	secure := rg.forward(t, 8443)
 	addr := secure.ln.Addr().String()
-	tlsConfig := &tls.Config{RootCAs: roots, ServerName: testDeviceName, NextProtos: []string{"http/1.1"}}
+	tlsConfig := rg.tlsConfig()
 
 	// The live view first: it stays open throughout.
 	raw, err := net.DialTimeout("tcp", addr, 5*time.Second)
@@ -176,12 +129,12 @@ func TestDeviceHTTPSSharedPool(t *testing.T) {
 
 	// Once the device has shut down, every buffer is back.
 	select {
-	case <-shutdown(r, d):
+	case <-shutdown(rg.r, rg.d):
 	case <-time.After(10 * time.Second):
 		t.Fatal("device still shutting down after 10 s")
 	}
 	var st0 tlsx.PoolStats
-	onReactor(func() { st0 = pool.Stats() })
+	rg.onReactor(func() { st0 = rg.pool.Stats() })
 	t.Logf("pool after %d connections: %+v", poolTestFetchers+2, st0)
 	if st0.Lent != 0 || st0.Waiting != 0 {
 		t.Errorf("pool %+v after shutdown: want no buffer out, none waiting", st0)

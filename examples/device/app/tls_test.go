@@ -2,17 +2,12 @@ package app
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/seed947b3480/legation/internal/testpki"
 	"github.com/seed947b3480/legation/servers/dashboard"
 	"github.com/seed947b3480/legation/tlsx"
 	"github.com/seed947b3480/legation/tlsx/tlsstream"
@@ -23,18 +18,10 @@ import (
 // TestDeviceHTTPS fetches over HTTPS).
 func selfSigned(t *testing.T) *tlsstream.Acceptor {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "device.test"},
-		DNSNames: []string{"device.test"}, NotBefore: time.Unix(0, int64(epoch)).Add(-time.Hour),
-		NotAfter: time.Unix(0, int64(epoch)).Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tlsstream.Acceptor{Config: &tlsx.Config{Certificates: []tlsx.Certificate{{Chain: [][]byte{der}, Key: key}}}}
+	// Valid around the virtual clock's epoch, not around now.
+	l := testpki.SelfSigned(t, testpki.LeafOpts{Name: "device.test",
+		NotBefore: time.Unix(0, int64(epoch)).Add(-time.Hour), NotAfter: time.Unix(0, int64(epoch)).Add(time.Hour)})
+	return &tlsstream.Acceptor{Config: &tlsx.Config{Certificates: []tlsx.Certificate{{Chain: l.Chain, Key: l.Key}}}}
 }
 
 // With TLS the device runs a second server and dashboard: a command's
