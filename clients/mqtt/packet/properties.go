@@ -76,6 +76,9 @@ var (
 	msgProps = bits(PropPayloadFormat, PropMessageExpiry, PropContentType, PropResponseTopic,
 		PropCorrelationData, PropUser)
 	ackProps = bits(PropReasonString, PropUser)
+	// nonZeroProps are the integer properties for which 0 is a protocol
+	// error (3.1.2.11.3, 3.1.2.11.4, 3.3.2.3.4).
+	nonZeroProps = bits(PropReceiveMaximum, PropMaximumPacketSize, PropTopicAlias)
 	// allowedProps is table 2-4 turned around: the identifiers each packet
 	// (and the will) may carry.
 	allowedProps = [17]uint64{
@@ -280,80 +283,36 @@ func (p *Properties) decode(r *reader, ctx int) {
 		first := p.Present&(1<<id) == 0
 		p.Present |= 1 << id
 		var bad bool
-		switch id {
-		case PropPayloadFormat:
-			p.PayloadFormat = pr.u8()
-			bad = p.PayloadFormat > 1
-		case PropMessageExpiry:
-			p.MessageExpiry = pr.u32()
-		case PropContentType:
-			p.ContentType = pr.str()
-		case PropResponseTopic:
-			p.ResponseTopic = pr.str()
-			if pr.err == nil && ValidTopicName(p.ResponseTopic) != nil {
-				pr.fail(ErrBadTopicName)
-			}
-		case PropCorrelationData:
-			p.CorrelationData = pr.bin()
-		case PropSubscriptionID:
+		switch propKinds[id] {
+		case kByte:
+			v := pr.u8()
+			*p.u8Field(id) = v
+			bad = v > 1 // every byte property is 0 or 1
+		case kU16:
+			v := pr.u16()
+			*p.u16Field(id) = v
+			bad = v == 0 && nonZeroProps&(1<<id) != 0
+		case kU32:
+			v := pr.u32()
+			*p.u32Field(id) = v
+			bad = v == 0 && nonZeroProps&(1<<id) != 0
+		case kVarint: // the subscription identifier
 			v := pr.varint()
 			bad = v == 0
 			if first {
 				p.SubscriptionID = uint32(v)
 			}
-		case PropSessionExpiry:
-			p.SessionExpiry = pr.u32()
-		case PropAssignedClientID:
-			p.AssignedClientID = pr.str()
-		case PropServerKeepAlive:
-			p.ServerKeepAlive = pr.u16()
-		case PropAuthMethod:
-			p.AuthMethod = pr.str()
-		case PropAuthData:
-			p.AuthData = pr.bin()
-		case PropRequestProblemInfo:
-			p.RequestProblemInfo = pr.u8()
-			bad = p.RequestProblemInfo > 1
-		case PropWillDelay:
-			p.WillDelay = pr.u32()
-		case PropRequestResponseInfo:
-			p.RequestResponseInfo = pr.u8()
-			bad = p.RequestResponseInfo > 1
-		case PropResponseInfo:
-			p.ResponseInfo = pr.str()
-		case PropServerReference:
-			p.ServerReference = pr.str()
-		case PropReasonString:
-			p.ReasonString = pr.str()
-		case PropReceiveMaximum:
-			p.ReceiveMaximum = pr.u16()
-			bad = p.ReceiveMaximum == 0
-		case PropTopicAliasMaximum:
-			p.TopicAliasMaximum = pr.u16()
-		case PropTopicAlias:
-			p.TopicAlias = pr.u16()
-			bad = p.TopicAlias == 0
-		case PropMaximumQoS:
-			p.MaximumQoS = pr.u8()
-			bad = p.MaximumQoS > 1
-		case PropRetainAvailable:
-			p.RetainAvailable = pr.u8()
-			bad = p.RetainAvailable > 1
-		case PropUser:
+		case kString:
+			s := pr.str()
+			*p.bytesField(id) = s
+			if id == PropResponseTopic && pr.err == nil && ValidTopicName(s) != nil {
+				pr.fail(ErrBadTopicName)
+			}
+		case kBinary:
+			*p.bytesField(id) = pr.bin()
+		case kPair: // user properties are read in place by UserProperties
 			pr.str()
 			pr.str()
-		case PropMaximumPacketSize:
-			p.MaximumPacketSize = pr.u32()
-			bad = p.MaximumPacketSize == 0
-		case PropWildcardSubAvailable:
-			p.WildcardSubAvailable = pr.u8()
-			bad = p.WildcardSubAvailable > 1
-		case PropSubIDAvailable:
-			p.SubIDAvailable = pr.u8()
-			bad = p.SubIDAvailable > 1
-		case PropSharedSubAvailable:
-			p.SharedSubAvailable = pr.u8()
-			bad = p.SharedSubAvailable > 1
 		}
 		if pr.err != nil {
 			r.fail(pr.err.(Error))
@@ -398,68 +357,83 @@ func (p *Properties) Len() int {
 	return n
 }
 
-// bytesOf returns the value of a string or binary property.
-func (p *Properties) bytesOf(id PropID) []byte {
+// bytesField returns the field of a string or binary property.
+func (p *Properties) bytesField(id PropID) *[]byte {
 	switch id {
 	case PropContentType:
-		return p.ContentType
+		return &p.ContentType
 	case PropResponseTopic:
-		return p.ResponseTopic
+		return &p.ResponseTopic
 	case PropCorrelationData:
-		return p.CorrelationData
+		return &p.CorrelationData
 	case PropAssignedClientID:
-		return p.AssignedClientID
+		return &p.AssignedClientID
 	case PropAuthMethod:
-		return p.AuthMethod
+		return &p.AuthMethod
 	case PropAuthData:
-		return p.AuthData
+		return &p.AuthData
 	case PropResponseInfo:
-		return p.ResponseInfo
+		return &p.ResponseInfo
 	case PropServerReference:
-		return p.ServerReference
-	case PropReasonString:
-		return p.ReasonString
+		return &p.ServerReference
 	}
-	return nil
+	return &p.ReasonString
 }
 
-// intOf returns the value of an integer property.
-func (p *Properties) intOf(id PropID) uint32 {
+// u8Field returns the field of a byte property.
+func (p *Properties) u8Field(id PropID) *uint8 {
 	switch id {
 	case PropPayloadFormat:
-		return uint32(p.PayloadFormat)
-	case PropMessageExpiry:
-		return p.MessageExpiry
-	case PropSessionExpiry:
-		return p.SessionExpiry
-	case PropServerKeepAlive:
-		return uint32(p.ServerKeepAlive)
+		return &p.PayloadFormat
 	case PropRequestProblemInfo:
-		return uint32(p.RequestProblemInfo)
-	case PropWillDelay:
-		return p.WillDelay
+		return &p.RequestProblemInfo
 	case PropRequestResponseInfo:
-		return uint32(p.RequestResponseInfo)
-	case PropReceiveMaximum:
-		return uint32(p.ReceiveMaximum)
-	case PropTopicAliasMaximum:
-		return uint32(p.TopicAliasMaximum)
-	case PropTopicAlias:
-		return uint32(p.TopicAlias)
+		return &p.RequestResponseInfo
 	case PropMaximumQoS:
-		return uint32(p.MaximumQoS)
+		return &p.MaximumQoS
 	case PropRetainAvailable:
-		return uint32(p.RetainAvailable)
-	case PropMaximumPacketSize:
-		return p.MaximumPacketSize
+		return &p.RetainAvailable
 	case PropWildcardSubAvailable:
-		return uint32(p.WildcardSubAvailable)
+		return &p.WildcardSubAvailable
 	case PropSubIDAvailable:
-		return uint32(p.SubIDAvailable)
-	case PropSharedSubAvailable:
-		return uint32(p.SharedSubAvailable)
+		return &p.SubIDAvailable
 	}
-	return 0
+	return &p.SharedSubAvailable
+}
+
+// u16Field returns the field of a two byte integer property.
+func (p *Properties) u16Field(id PropID) *uint16 {
+	switch id {
+	case PropServerKeepAlive:
+		return &p.ServerKeepAlive
+	case PropReceiveMaximum:
+		return &p.ReceiveMaximum
+	case PropTopicAliasMaximum:
+		return &p.TopicAliasMaximum
+	}
+	return &p.TopicAlias
+}
+
+// u32Field returns the field of a four byte integer property.
+func (p *Properties) u32Field(id PropID) *uint32 {
+	switch id {
+	case PropMessageExpiry:
+		return &p.MessageExpiry
+	case PropSessionExpiry:
+		return &p.SessionExpiry
+	case PropWillDelay:
+		return &p.WillDelay
+	}
+	return &p.MaximumPacketSize
+}
+
+// bytesOf returns the value of a string or binary property, nil for
+// any other identifier.
+func (p *Properties) bytesOf(id PropID) []byte {
+	if k := propKinds[id&63]; k != kString && k != kBinary {
+		return nil
+	}
+	return *p.bytesField(id)
 }
 
 // check reports a string or binary value too long to encode, or a
@@ -492,11 +466,11 @@ func (p *Properties) appendTo(dst []byte, n int) []byte {
 		dst = append(dst, byte(id))
 		switch propKinds[id] {
 		case kByte:
-			dst = append(dst, byte(p.intOf(id)))
+			dst = append(dst, *p.u8Field(id))
 		case kU16:
-			dst = appendU16(dst, uint16(p.intOf(id)))
+			dst = appendU16(dst, *p.u16Field(id))
 		case kU32:
-			dst = appendU32(dst, p.intOf(id))
+			dst = appendU32(dst, *p.u32Field(id))
 		case kString, kBinary:
 			dst = appendBin(dst, p.bytesOf(id))
 		}

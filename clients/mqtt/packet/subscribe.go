@@ -59,51 +59,13 @@ type Subscribe struct {
 }
 
 func (s *Subscribe) decode(r *reader, flags uint8, v Version) {
-	if flags != SUBSCRIBE.fixedFlags() {
-		r.fail(ErrBadFlags)
+	if !decodeIDProps(r, SUBSCRIBE, flags, v, &s.PacketID, &s.Props) {
 		return
-	}
-	s.PacketID = r.u16()
-	if r.err == nil && s.PacketID == 0 {
-		r.fail(ErrZeroPacketID)
-		return
-	}
-	if v == V5 {
-		s.Props.decode(r, int(SUBSCRIBE))
-	} else {
-		s.Props = Properties{}
 	}
 	s.Subscriptions = nil
 	s.raw = r.rest()
-	if r.err != nil {
-		return
-	}
-	if len(s.raw) == 0 {
-		r.fail(ErrNoPayload)
-		return
-	}
-	e := reader{b: s.raw}
-	for e.left() > 0 {
-		f := e.str()
-		o := SubOptions(e.u8())
-		if e.err != nil {
-			r.fail(e.err.(Error))
-			return
-		}
-		if !o.valid(v) {
-			r.fail(ErrBadSubOptions)
-			return
-		}
-		var err error
-		if v == V5 {
-			err = ValidSharedFilter(f)
-		} else {
-			err = ValidTopicFilter(f)
-		}
-		if err != nil {
-			r.fail(ErrBadTopicFilter)
-			return
-		}
+	if r.err == nil {
+		checkFilters(r, s.raw, v, true)
 	}
 }
 
@@ -118,14 +80,7 @@ func (s *Subscribe) Entries(yield func(filter []byte, o SubOptions) bool) {
 		}
 		return
 	}
-	e := reader{b: s.raw}
-	for e.left() > 0 && e.err == nil {
-		f := e.bin()
-		o := SubOptions(e.u8())
-		if e.err != nil || !yield(f, o) {
-			return
-		}
-	}
+	eachFilter(s.raw, true, yield)
 }
 
 func (s *Subscribe) remaining(v Version) (int, error) {
@@ -178,19 +133,8 @@ type Suback struct {
 }
 
 func (s *Suback) decode(r *reader, flags uint8, v Version) {
-	if flags != 0 {
-		r.fail(ErrBadFlags)
+	if !decodeIDProps(r, SUBACK, flags, v, &s.PacketID, &s.Props) {
 		return
-	}
-	s.PacketID = r.u16()
-	if r.err == nil && s.PacketID == 0 {
-		r.fail(ErrZeroPacketID)
-		return
-	}
-	if v == V5 {
-		s.Props.decode(r, int(SUBACK))
-	} else {
-		s.Props = Properties{}
 	}
 	s.Codes = r.rest()
 	if r.err != nil {

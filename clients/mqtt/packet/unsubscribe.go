@@ -11,46 +11,13 @@ type Unsubscribe struct {
 }
 
 func (u *Unsubscribe) decode(r *reader, flags uint8, v Version) {
-	if flags != UNSUBSCRIBE.fixedFlags() {
-		r.fail(ErrBadFlags)
+	if !decodeIDProps(r, UNSUBSCRIBE, flags, v, &u.PacketID, &u.Props) {
 		return
-	}
-	u.PacketID = r.u16()
-	if r.err == nil && u.PacketID == 0 {
-		r.fail(ErrZeroPacketID)
-		return
-	}
-	if v == V5 {
-		u.Props.decode(r, int(UNSUBSCRIBE))
-	} else {
-		u.Props = Properties{}
 	}
 	u.Filters = nil
 	u.raw = r.rest()
-	if r.err != nil {
-		return
-	}
-	if len(u.raw) == 0 {
-		r.fail(ErrNoPayload)
-		return
-	}
-	e := reader{b: u.raw}
-	for e.left() > 0 {
-		f := e.str()
-		if e.err != nil {
-			r.fail(e.err.(Error))
-			return
-		}
-		var err error
-		if v == V5 {
-			err = ValidSharedFilter(f)
-		} else {
-			err = ValidTopicFilter(f)
-		}
-		if err != nil {
-			r.fail(ErrBadTopicFilter)
-			return
-		}
+	if r.err == nil {
+		checkFilters(r, u.raw, v, false)
 	}
 }
 
@@ -65,13 +32,7 @@ func (u *Unsubscribe) Entries(yield func(filter []byte) bool) {
 		}
 		return
 	}
-	e := reader{b: u.raw}
-	for e.left() > 0 && e.err == nil {
-		f := e.bin()
-		if e.err != nil || !yield(f) {
-			return
-		}
-	}
+	eachFilter(u.raw, false, func(f []byte, _ SubOptions) bool { return yield(f) })
 }
 
 // Append appends the encoded packet for version v to dst.
