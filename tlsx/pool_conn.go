@@ -42,9 +42,14 @@ func (c *Conn) borrowIn() bool {
 		c.pool.wait(c, poolWaitIn)
 		return false
 	}
+	c.adoptIn(b)
+	return true
+}
+
+// adoptIn makes the pool buffer b the (empty) receive buffer.
+func (c *Conn) adoptIn(b []byte) {
 	c.in, c.inPooled = b, true
 	c.inStart, c.inEnd, c.plainOff, c.plainEnd = 0, 0, 0, 0
-	return true
 }
 
 // returnIn gives the receive buffer back if it holds nothing.
@@ -120,8 +125,7 @@ func (c *Conn) takeBuffer(dir uint8, b []byte) bool {
 		if c.in != nil || c.noInput {
 			return false
 		}
-		c.in, c.inPooled = b, true
-		c.inStart, c.inEnd, c.plainOff, c.plainEnd = 0, 0, 0, 0
+		c.adoptIn(b)
 		return true
 	}
 	if c.outPooled || !c.outSteady || c.leased || c.sentClose {

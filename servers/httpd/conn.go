@@ -193,7 +193,7 @@ func (c *conn) startRequest(h int) bool {
 		c.refuse(code)
 		return false
 	}
-	_, req.remote = tuple(c.sc)
+	_, req.remote = stream.Tuple(c.sc)
 	ex.rd = h
 	hasBody := req.chunked || req.contentLength > 0
 	rt, pathMatched := srv.rt.lookup(req)

@@ -17,9 +17,8 @@ import (
 // peak is at most 2*MaxConns (MaxConns serving plus as many lingering
 // over refusals).
 type connRec struct {
-	conn                           // first: a *conn from newConn is its record's address (recOf)
-	readable, writable, peerClosed func()
-	closed                         func(error)
+	conn // first: a *conn from newConn is its record's address (recOf)
+	cb   stream.Callbacks
 }
 
 // newConn returns a record for sc, from the free list or new, with its
@@ -32,10 +31,7 @@ func (s *Server) newConn(sc stream.Conn) *conn {
 		rec = s.makeRec()
 	}
 	rec.conn = conn{srv: s, sc: sc}
-	sc.OnReadable(rec.readable)
-	sc.OnWritable(rec.writable)
-	sc.OnPeerClosed(rec.peerClosed)
-	sc.OnClosed(rec.closed)
+	rec.cb.Attach(sc)
 	return &rec.conn
 }
 
@@ -74,7 +70,7 @@ func (s *Server) Preallocate(conns int) {
 func (s *Server) makeRec() *connRec {
 	rec := &connRec{}
 	c := &rec.conn
-	rec.readable, rec.writable, rec.peerClosed, rec.closed = c.onReadable, c.onWritable, c.onPeerClosed, c.onClosed
+	rec.cb = stream.Callbacks{Readable: c.onReadable, Writable: c.onWritable, PeerClosed: c.onPeerClosed, Closed: c.onClosed}
 	s.recs++
 	return rec
 }

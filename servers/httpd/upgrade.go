@@ -77,10 +77,7 @@ func (c *conn) handOver() {
 	// serves another connection. The exchange is returned after adopt
 	// has copied leftover.
 	srv := c.srv
-	sc.OnReadable(nil)
-	sc.OnWritable(nil)
-	sc.OnPeerClosed(nil)
-	sc.OnClosed(nil)
+	stream.Callbacks{}.Attach(sc)
 	c.ex, c.sc = nil, nil
 	c.detach()
 	adopt(srv.now(), sc, leftover)

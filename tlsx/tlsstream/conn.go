@@ -106,10 +106,7 @@ func Client(inner stream.Conn, cfg *tlsx.Config, opts Options) (*Conn, error) {
 func New(inner stream.Conn, engine *tlsx.Conn, opts Options) *Conn {
 	c := &Conn{inner: inner, tls: engine, building: true}
 	c.wake = c.innerEvent
-	inner.OnReadable(c.wake)
-	inner.OnWritable(c.wake)
-	inner.OnPeerClosed(c.wake)
-	inner.OnClosed(c.innerClosed)
+	stream.Callbacks{Readable: c.wake, Writable: c.wake, PeerClosed: c.wake, Closed: c.innerClosed}.Attach(inner)
 	c.usePool(opts.Reactor)
 	if opts.Reactor != nil && opts.HandshakeTimeout >= 0 {
 		d := opts.HandshakeTimeout

@@ -249,40 +249,15 @@ func (c *Conn) ResumeRead() {
 // RemoteAddr returns the peer's address and port (the zero AddrPort if
 // the stream does not know it).
 func (c *Conn) RemoteAddr() netip.AddrPort {
-	_, r := tuple(c.sc)
+	_, r := stream.Tuple(c.sc)
 	return r
 }
 
 // LocalAddr returns the server's address and port (the zero AddrPort if
 // the stream does not know it).
 func (c *Conn) LocalAddr() netip.AddrPort {
-	l, _ := tuple(c.sc)
+	l, _ := stream.Tuple(c.sc)
 	return l
-}
-
-// tupler is a stream that knows its addresses, as *tcp.Conn does.
-type tupler interface {
-	Tuple() (local, remote netip.AddrPort)
-}
-
-// unwrapper is a stream layered over another, as a TLS session is.
-type unwrapper interface {
-	Inner() stream.Conn
-}
-
-// tuple returns the addresses of s, or of the stream under it.
-func tuple(s stream.Conn) (local, remote netip.AddrPort) {
-	for range 4 {
-		if t, ok := s.(tupler); ok {
-			return t.Tuple()
-		}
-		u, ok := s.(unwrapper)
-		if !ok {
-			break
-		}
-		s = u.Inner()
-	}
-	return netip.AddrPort{}, netip.AddrPort{}
 }
 
 // SetValue stores v with the connection, for the application.

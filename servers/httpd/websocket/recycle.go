@@ -13,9 +13,8 @@ import (
 // ended records on a free list and adopts without allocating once it has
 // seen its peak of connections.
 type connRec struct {
-	Conn                           // first: a *Conn from newConn is its record's address (recOf)
-	readable, writable, peerClosed func()
-	closed                         func(error)
+	Conn // first: a *Conn from newConn is its record's address (recOf)
+	cb   stream.Callbacks
 }
 
 // newConn returns a record for sc, a recycled one if there is one, with
@@ -27,13 +26,10 @@ func (g *Group) newConn(sc stream.Conn) *Conn {
 	} else {
 		rec = &connRec{}
 		c := &rec.Conn
-		rec.readable, rec.writable, rec.peerClosed, rec.closed = c.readLoop, c.onWritable, c.onPeerClosed, c.onTCPClosed
+		rec.cb = stream.Callbacks{Readable: c.readLoop, Writable: c.onWritable, PeerClosed: c.onPeerClosed, Closed: c.onTCPClosed}
 	}
 	rec.Conn = Conn{g: g, sc: sc}
-	sc.OnReadable(rec.readable)
-	sc.OnWritable(rec.writable)
-	sc.OnPeerClosed(rec.peerClosed)
-	sc.OnClosed(rec.closed)
+	rec.cb.Attach(sc)
 	return &rec.Conn
 }
 

@@ -1,9 +1,8 @@
-package httpd
+package stream
 
 import (
 	"net/netip"
 
-	"github.com/seed947b3480/legation/stream"
 	"github.com/seed947b3480/legation/tcp"
 )
 
@@ -12,32 +11,34 @@ type tupler interface {
 	Tuple() (local, remote netip.AddrPort)
 }
 
-// unwrapper is a stream layered over another, as a TLS session is.
+// unwrapper is a stream layered over another, as a TLS session is (its
+// Inner method).
 type unwrapper interface {
-	Inner() stream.Conn
+	Inner() Conn
 }
 
-// tuple returns the addresses of s, or of the stream under it: the
-// connection record keeps no copy of them, so an idle connection stays
-// small.
-func tuple(s stream.Conn) (local, remote netip.AddrPort) {
+// Tuple returns the local and remote addresses of c, or of the stream
+// under it (a TLS session's TCP connection), or zero AddrPorts if none
+// knows them. A server's connection record can then keep no copy of them,
+// so that an idle connection stays small.
+func Tuple(c Conn) (local, remote netip.AddrPort) {
 	// A plain TCP connection first, by its concrete type: an assertion
 	// to an interface type goes through the runtime, whose per-site
 	// cache of the types seen is rebuilt (an allocation) now and then
 	// until it has them all, at random, so that a server that had been
 	// quiet for an hour would allocate once in its next.
-	if tc, ok := s.(*tcp.Conn); ok {
+	if tc, ok := c.(*tcp.Conn); ok {
 		return tc.Tuple()
 	}
 	for range 4 {
-		if t, ok := s.(tupler); ok {
+		if t, ok := c.(tupler); ok {
 			return t.Tuple()
 		}
-		u, ok := s.(unwrapper)
+		u, ok := c.(unwrapper)
 		if !ok {
 			break
 		}
-		s = u.Inner()
+		c = u.Inner()
 	}
 	return netip.AddrPort{}, netip.AddrPort{}
 }
